@@ -1,0 +1,47 @@
+# Two commands for a fresh machine with Python 3.11: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export PYTHONHASHSEED := 0
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: setup train run test check-deps validate eval bench clean
+
+# The environment: exactly the pins of requirements.lock, installed without resolution (--no-deps), because
+# Rasa 3.6 declares Python <3.11 and pins packages that have no 3.11 wheels (docs/ARCHITECTURE.md).
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required, found " + sys.version.split()[0])'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --ignore-requires-python -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+train: setup
+	$(BIN)/retention-bot train
+
+run: train
+	$(BIN)/retention-bot serve --host $(HOST) --port $(PORT)
+
+check-deps: setup
+	$(BIN)/python -m bot.dependency_check
+
+validate: setup
+	$(BIN)/rasa data validate --domain domain.yml --data nlu_data/customer stories --config config.yml --fail-on-warnings
+
+test: check-deps validate train
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+eval: setup
+	$(BIN)/retention-bot eval
+
+bench: train
+	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) models var .pytest_cache

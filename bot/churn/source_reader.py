@@ -1,0 +1,192 @@
+"""Reading an operator export: encoding, header check and validation of every row before anything is stored.
+
+Validation is complete rather than fail-fast, because the person fixing the export wants the whole list of bad
+rows at once; the importer only runs when this returns without problems.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from bot.churn.errors import ChurnError
+from bot.churn.source_format import (
+    ALL_COLUMNS,
+    DEFAULT_CITY,
+    DEFAULT_NAME,
+    REQUIRED_COLUMNS,
+    CellError,
+    Column,
+    normalise_header,
+    plan_fee_from_name,
+)
+
+ENCODINGS = ("utf-8-sig", "gbk")
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    line: int  # physical line in the file, the header being line 1
+    reason: str
+
+    def __str__(self) -> str:
+        return f"第 {self.line} 行：{self.reason}"
+
+
+class SourceFileError(ChurnError):
+    """The file cannot be imported; `problems` lists every bad row when the rows are the reason."""
+
+    def __init__(self, message: str, problems: list[RowProblem] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+@dataclass(slots=True)
+class SourceRow:
+    """One validated customer line of an export."""
+
+    line: int
+    month: date
+    phone: str
+    status: str
+    brand: str
+    plan_name: str
+    plan_fee: Decimal
+    credit_level: int
+    tenure_months: int
+    arpu: Decimal
+    mou: int
+    suspend_days: int
+    suspend_count: int
+    dou_mb: int
+    network_type: str
+    device_model: str
+    device_months: int
+    roaming_minutes: int
+    churned: bool | None
+    has_broadband: bool
+    bandwidth_mbps: int | None
+    migu_video: bool
+    migu_read: bool
+    contract_end_date: date | None
+    prev_arpu: Decimal
+    prev_mou: int
+    prev_dou_mb: int
+    competitor_marketing_contacts: int
+    zero_call_days: int
+    competitor_hotline_calls: int
+    name: str
+    city: str
+
+
+@dataclass
+class SourceFile:
+    path: Path
+    encoding: str
+    rows: list[SourceRow]
+    # Optional columns the file carries: only those overwrite what the database already knows.
+    optional_fields: frozenset[str] = field(default_factory=frozenset)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text and the encoding it was in: UTF-8 (with or without BOM), else GBK, else a clear error."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:4096]:
+        raise SourceFileError("文件是 UTF-16 编码或二进制文件；请另存为 UTF-8 或 GBK 编码的 CSV")
+    failures = []
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            failures.append(f"{encoding.upper().removesuffix('-SIG')} 在第 {line} 行无法解码")
+    raise SourceFileError(f"文件编码无法识别（{'；'.join(failures)}）；请另存为 UTF-8 或 GBK 编码的 CSV")
+
+
+def _column_positions(header: list[str]) -> dict[Column, int]:
+    names = [normalise_header(cell) for cell in header]
+    duplicated = sorted({name for name in names if name and names.count(name) > 1})
+    if duplicated:
+        raise SourceFileError(f"表头有重复的列：{'、'.join(duplicated)}")
+    missing = [column.header for column in REQUIRED_COLUMNS if column.header not in names]
+    if missing:
+        raise SourceFileError(f"缺少必需的列：{'、'.join(missing)}")
+    return {column: names.index(column.header) for column in ALL_COLUMNS if column.header in names}
+
+
+def _parse_row(cells: list[str], positions: dict[Column, int], line: int) -> SourceRow | list[str]:
+    """The row, or the reasons it is bad (all of them, one per column)."""
+    values: dict[str, object] = {"line": line, "plan_fee": None, "name": "", "city": ""}
+    reasons = []
+    for column, position in positions.items():
+        try:
+            values[column.field] = column.parse(cells[position].strip())
+        except CellError as exc:
+            reasons.append(f"{column.header}{exc}")
+    if reasons:
+        return reasons
+    if values["plan_fee"] is None:
+        values["plan_fee"] = plan_fee_from_name(str(values["plan_name"]))
+        if values["plan_fee"] is None:
+            reasons.append("缺少套餐月费：没有「套餐月费」列，套餐名称中也没有「N元」")
+    if values["has_broadband"] and values["bandwidth_mbps"] is None:
+        reasons.append("宽带用户的带宽不能为空")
+    if not values["has_broadband"] and values["bandwidth_mbps"] is not None:
+        reasons.append(f"非宽带用户不应有带宽（{values['bandwidth_mbps']}M）")
+    if reasons:
+        return reasons
+    values["name"] = values["name"] or DEFAULT_NAME
+    values["city"] = values["city"] or DEFAULT_CITY
+    return SourceRow(**values)  # type: ignore[arg-type]
+
+
+def parse_source(text: str) -> tuple[list[SourceRow], frozenset[str]]:
+    """Validated rows and the optional fields present; SourceFileError listing every bad row otherwise."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if header is None or not any(cell.strip() for cell in header):
+        raise SourceFileError("文件为空：没有表头，也没有数据")
+    positions = _column_positions(header)
+    optional_fields = frozenset(column.field for column in positions if column not in REQUIRED_COLUMNS)
+    rows: list[SourceRow] = []
+    problems: list[RowProblem] = []
+    first_line_of_phone: dict[str, int] = {}
+    width = len(header)
+    line = reader.line_num
+    for cells in reader:
+        start, line = line + 1, reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue  # blank lines, often at the end of hand-edited files
+        if len(cells) != width:
+            problems.append(RowProblem(start, f"有 {len(cells)} 个字段，表头有 {width} 列"))
+            continue
+        parsed = _parse_row(cells, positions, start)
+        if isinstance(parsed, list):
+            problems.append(RowProblem(start, "；".join(parsed)))
+            continue
+        first = first_line_of_phone.setdefault(parsed.phone, start)
+        if first != start:
+            problems.append(RowProblem(start, f"号码 {parsed.phone} 与第 {first} 行重复"))
+            continue
+        rows.append(parsed)
+    if problems:
+        raise SourceFileError(f"{len(problems)} 行数据有错误，未导入任何数据", problems)
+    if not rows:
+        raise SourceFileError("文件只有表头，没有数据行")
+    return rows, optional_fields
+
+
+def read_source(path: Path) -> SourceFile:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceFileError(f"无法读取文件 {path}：{exc.strerror}") from None
+    if not data.strip():
+        raise SourceFileError("文件为空：没有表头，也没有数据")
+    text, encoding = decode(data)
+    rows, optional_fields = parse_source(text)
+    return SourceFile(path=path, encoding=encoding, rows=rows, optional_fields=optional_fields)

@@ -1,0 +1,156 @@
+"""Training: labelled customers → split → boosted trees + Platt calibration, measured against a baseline.
+
+Split (stratified, fixed seed): 64% fit, 16% calibration, 20% test. The test part is only ever used for the
+reported metrics, for both the model and the logistic-regression baseline (which is fitted on fit +
+calibration, i.e. on everything the model saw).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+from sklearn.model_selection import train_test_split
+from sqlalchemy.orm import Session
+
+from bot.churn.errors import ChurnError
+from bot.churn.factors import reference_row
+from bot.churn.features import FEATURES, feature_matrix
+from bot.churn.model import ChurnModel
+from bot.churn.pipelines import baseline_pipeline, boosted_pipeline
+from bot.churn.registry import (
+    Registration,
+    artifact_location,
+    register,
+    version_named,
+    version_with_fingerprint,
+)
+from bot.churn.snapshots import CustomerSnapshot, load_snapshots
+from bot.db.models import Customer
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SEED = 20240601
+TEST_FRACTION = 0.2
+CALIBRATION_FRACTION = 0.2  # of what is left after the test split
+MIN_LABELLED = 200
+MIN_PER_CLASS = 20
+CALIBRATION_BINS = 10
+
+
+def data_fingerprint(customers: list[CustomerSnapshot]) -> str:
+    """Of the labelled data and the feature set: the same fingerprint means retraining would change nothing."""
+    digest = hashlib.sha256(repr(FEATURES).encode())
+    for customer in customers:
+        digest.update(repr((customer.phone, customer.churned, tuple(customer.snapshot))).encode())
+    return digest.hexdigest()
+
+
+def scores(labels: np.ndarray, probabilities: np.ndarray) -> dict[str, float]:
+    return {
+        "roc_auc": float(roc_auc_score(labels, probabilities)),
+        "pr_auc": float(average_precision_score(labels, probabilities)),
+        "brier": float(brier_score_loss(labels, probabilities)),
+    }
+
+
+def calibration_table(labels: np.ndarray, probabilities: np.ndarray) -> list[dict[str, Any]]:
+    """Predicted against observed churn in ten equal-width probability bins (empty bins left out)."""
+    bins = np.minimum((probabilities * CALIBRATION_BINS).astype(int), CALIBRATION_BINS - 1)
+    table = []
+    for index in range(CALIBRATION_BINS):
+        members = bins == index
+        if members.any():
+            table.append(
+                {
+                    "range": [index / CALIBRATION_BINS, (index + 1) / CALIBRATION_BINS],
+                    "count": int(members.sum()),
+                    "mean_predicted": float(probabilities[members].mean()),
+                    "observed_rate": float(labels[members].mean()),
+                }
+            )
+    return table
+
+
+def _check_labels(labels: np.ndarray) -> None:
+    churned = int(labels.sum())
+    stayed = labels.size - churned
+    if labels.size < MIN_LABELLED or min(churned, stayed) < MIN_PER_CLASS:
+        raise ChurnError(
+            f"已标注「是否流失」的客户不足：共 {labels.size} 个（流失 {churned}，未流失 {stayed}）；"
+            f"训练至少需要 {MIN_LABELLED} 个，且流失与未流失各至少 {MIN_PER_CLASS} 个"
+        )
+
+
+def fit_churn_model(features: np.ndarray, labels: np.ndarray, *, seed: int, fingerprint: str) -> ChurnModel:
+    """Fit, calibrate and evaluate a model on an in-memory data set (no database, no files)."""
+    _check_labels(labels)
+    started = time.perf_counter()
+    indexes = np.arange(labels.size)
+    train, test = train_test_split(indexes, test_size=TEST_FRACTION, stratify=labels, random_state=seed)
+    fit, calibrate = train_test_split(
+        train, test_size=CALIBRATION_FRACTION, stratify=labels[train], random_state=seed
+    )
+    pipeline = boosted_pipeline(seed).fit(features[fit], labels[fit])
+    raw_logits = pipeline.decision_function(features[calibrate]).reshape(-1, 1)
+    platt = LogisticRegression(C=1e6).fit(raw_logits, labels[calibrate])  # C large: no shrinkage of the slope
+    created_at = datetime.now(timezone.utc)
+    model = ChurnModel(
+        version=f"churn-{created_at:%Y%m%d-%H%M%S}-{fingerprint[:8]}",
+        created_at=created_at,
+        data_fingerprint=fingerprint,
+        metrics={},
+        pipeline=pipeline,
+        calibration=(float(platt.coef_[0, 0]), float(platt.intercept_[0])),
+        reference=reference_row(features[train]),
+    )
+    probabilities = model.probabilities(features[test])
+    baseline = baseline_pipeline().fit(features[train], labels[train])
+    model.metrics = {
+        "model": scores(labels[test], probabilities),
+        "baseline_logistic_regression": scores(labels[test], baseline.predict_proba(features[test])[:, 1]),
+        "calibration": calibration_table(labels[test], probabilities),
+        "rows": {"fit": int(fit.size), "calibration": int(calibrate.size), "test": int(test.size)},
+        "churn_rate": float(labels.mean()),
+        "boosting_iterations": int(pipeline[-1].n_iter_),
+        "seed": seed,
+        "training_seconds": round(time.perf_counter() - started, 2),
+    }
+    return model
+
+
+@dataclass(frozen=True)
+class TrainingOutcome:
+    model: ChurnModel | None  # None when skipped
+    path: Path | None
+    registration: Registration | None
+    unchanged_since: str | None  # the version already trained on exactly this data, when skipped
+
+
+def train(session: Session, *, seed: int = DEFAULT_SEED, force: bool = False) -> TrainingOutcome:
+    """Train on every customer with a known 是否流失, save the model and record it (see registry.register)."""
+    customers = load_snapshots(session, Customer.__table__.c.churned.isnot(None))
+    labels = np.array([customer.churned for customer in customers], dtype=int)
+    _check_labels(labels)
+    fingerprint = data_fingerprint(customers)
+    same_data = version_with_fingerprint(session, fingerprint)
+    if same_data is not None and not force:
+        return TrainingOutcome(None, None, None, unchanged_since=same_data.version)
+    features = feature_matrix([customer.snapshot for customer in customers])
+    model = fit_churn_model(features, labels, seed=seed, fingerprint=fingerprint)
+    base, attempt = model.version, 1
+    while version_named(session, model.version) is not None:  # --force twice within the same second
+        attempt += 1
+        model.version = f"{base}-{attempt}"
+    stored_path, path = artifact_location(model.version)
+    model.save(path)
+    logger.info("saved churn model %s to %s", model.version, path)
+    return TrainingOutcome(model, path, register(session, model, stored_path, force), unchanged_since=None)

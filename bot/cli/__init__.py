@@ -1,0 +1,1 @@
+"""The `retention-bot` command line: one module per area, each adding its sub-commands."""

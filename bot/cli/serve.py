@@ -1,0 +1,27 @@
+"""`serve`: the HTTP app with the models loaded."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    serve = subparsers.add_parser(
+        "serve",
+        help="serve the web app and APIs (default http://127.0.0.1:8000)",
+        description="Start the FastAPI app with the trained models loaded once.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.set_defaults(func=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from bot.app.main import create_app
+
+    # websockets is pinned at 10.4 for Rasa; uvicorn's default websocket protocol needs a newer one and no
+    # route serves websockets, so it is switched off.
+    uvicorn.run(create_app(), host=args.host, port=args.port, ws="none", log_level="info")
+    return 0

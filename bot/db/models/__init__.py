@@ -1,0 +1,25 @@
+"""All models on one `Base`; importing this package registers every table on `Base.metadata`."""
+
+from bot.db.models.base import AwareDateTime, Base, Money
+from bot.db.models.churn import ChurnModelVersion, ChurnScore
+from bot.db.models.conversation import Conversation, Turn
+from bot.db.models.customer import Customer, MonthlyUsage
+from bot.db.models.offer import Offer, OfferHistory
+from bot.db.models.retention import RetentionOutcome
+from bot.db.models.ticket import Ticket
+
+__all__ = [
+    "AwareDateTime",
+    "Base",
+    "ChurnModelVersion",
+    "ChurnScore",
+    "Conversation",
+    "Customer",
+    "Money",
+    "MonthlyUsage",
+    "Offer",
+    "OfferHistory",
+    "RetentionOutcome",
+    "Ticket",
+    "Turn",
+]

@@ -1,0 +1,30 @@
+"""Promises with a deadline (承诺的事情一定要做到): repairs, bill checks, call-backs, visits."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import relationship
+
+from bot.db.models.base import AwareDateTime, Base, one_of, timestamp_column
+from bot.db.models.vocabulary import TICKET_KINDS, TICKET_STATUSES
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (one_of("kind", TICKET_KINDS), one_of("status", TICKET_STATUSES))
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
+    conversation_id = Column(Integer, ForeignKey("conversations.id", ondelete="SET NULL"), nullable=True, index=True)
+    kind = Column(String(24), nullable=False)
+    summary = Column(Text, nullable=False)
+    status = Column(String(12), nullable=False, default="open")
+    due_at = Column(AwareDateTime(), nullable=False, index=True)  # the concrete time told to the customer
+    created_at = timestamp_column()
+    resolved_at = Column(AwareDateTime(), nullable=True)
+
+    customer = relationship("Customer")
+    conversation = relationship("Conversation")
+
+    def __repr__(self) -> str:
+        return f"<Ticket {self.id} {self.kind} due {self.due_at:%Y-%m-%d %H:%M}>"

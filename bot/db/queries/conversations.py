@@ -1,0 +1,98 @@
+"""Conversations and their turns, written as the dialogue happens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot import taxonomy
+from bot.db.models import Conversation, Turn
+from bot.db.models.base import utcnow
+from bot.db.models.vocabulary import CHANNELS, CONVERSATION_MODES, CONVERSATION_OUTCOMES, TURN_ROLES
+
+
+def _require(value: str, allowed: tuple[str, ...] | list[str], what: str) -> None:
+    if value not in allowed:
+        raise ValueError(f"unknown {what} {value!r}; expected one of {list(allowed)}")
+
+
+def start_conversation(
+    session: Session, *, mode: str, channel: str, sender_id: str, customer_id: int | None = None
+) -> Conversation:
+    _require(mode, CONVERSATION_MODES, "conversation mode")
+    _require(channel, CHANNELS, "channel")
+    conversation = Conversation(mode=mode, channel=channel, sender_id=sender_id, customer_id=customer_id)
+    session.add(conversation)
+    session.flush()
+    return conversation
+
+
+def open_conversation(session: Session, *, channel: str, sender_id: str) -> Conversation | None:
+    """The sender's most recent conversation on `channel` that has not ended."""
+    return (
+        session.execute(
+            select(Conversation)
+            .where(
+                Conversation.channel == channel,
+                Conversation.sender_id == sender_id,
+                Conversation.ended_at.is_(None),
+            )
+            .order_by(Conversation.started_at.desc(), Conversation.id.desc())
+            .limit(1)
+        )
+        .scalars()
+        .first()
+    )
+
+
+def end_conversation(
+    session: Session, conversation: Conversation, *, outcome: str | None = None, at: datetime | None = None
+) -> Conversation:
+    if outcome is not None:
+        _require(outcome, CONVERSATION_OUTCOMES, "conversation outcome")
+    conversation.ended_at = at or utcnow()
+    conversation.outcome = outcome
+    session.flush()
+    return conversation
+
+
+def record_turn(
+    session: Session,
+    conversation_id: int,
+    *,
+    role: str,
+    text: str,
+    intent: str | None = None,
+    intent_confidence: float | None = None,
+    need: str | None = None,
+    need_confidence: float | None = None,
+    entities: list[dict[str, Any]] | None = None,
+    actions: list[Any] | None = None,
+) -> Turn:
+    """Append a turn as the next `seq` of the conversation.
+
+    The next seq is read then written, so one conversation must not take two turns at once; the dialogue
+    serialises messages per sender, and the unique (conversation_id, seq) turns a violation into an error.
+    """
+    _require(role, TURN_ROLES, "turn role")
+    if need is not None:
+        _require(need, taxonomy.needs(), "need")
+    last = session.execute(select(func.max(Turn.seq)).where(Turn.conversation_id == conversation_id)).scalar_one()
+    turn = Turn(
+        conversation_id=conversation_id,
+        seq=(last or 0) + 1,
+        role=role,
+        text=text,
+        intent=intent,
+        intent_confidence=intent_confidence,
+        need=need,
+        need_confidence=need_confidence,
+        entities=entities or [],
+        actions=actions or [],
+    )
+    session.add(turn)
+    session.flush()
+    return turn

@@ -1,0 +1,63 @@
+"""Engines and sessions for the app database.
+
+One engine per URL and process: SQLite by default (a file under var/, foreign keys on), PostgreSQL when
+DATABASE_URL says so. Everything uses SQLAlchemy 1.4's 2.0-style API (`future=True`, `select()`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, create_engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import get_settings
+
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+@lru_cache(maxsize=None)
+def get_engine(url: str | None = None) -> Engine:
+    """The process-wide engine for `url` (default: the configured DATABASE_URL)."""
+    url = url or get_settings().effective_database_url
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, future=True, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+        return engine
+    # An unreachable server should fail in seconds with a clear error, not hang a start-up or a CLI command.
+    connect_args = {}
+    if parsed.get_driver_name() == "psycopg2" and "connect_timeout" not in parsed.query:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+    return create_engine(url, future=True, pool_pre_ping=True, connect_args=connect_args)
+
+
+def get_sessionmaker(url: str | None = None) -> sessionmaker:
+    return sessionmaker(bind=get_engine(url), future=True, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(url: str | None = None) -> Iterator[Session]:
+    """A unit of work: commits when the block succeeds, rolls back (and re-raises) when it fails."""
+    session = get_sessionmaker(url)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,183 @@
+"""Learns the customer's need (emotional / rational / none) from example metadata.
+
+Seed 000 (不满客户心理分析) splits what an unhappy customer wants into emotional needs (be heard, taken seriously,
+respected) and rational needs (a fix, a time frame, compensation). The flow depends on it (empathise first vs
+act first), so every customer example carries `metadata: {need: ...}` and this component turns that into a
+classifier that adds `need: {name, confidence}` to every parsed message.
+
+It reads the sentence-level features that the featurizers already computed (no second vocabulary to keep in
+sync) and, optionally, the intent as a one-hot feature: greetings and thanks rarely carry a need, and the
+intent classifier runs earlier in the pipeline, so its prediction is available at inference time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import numpy as np
+from scipy.sparse import csr_matrix, hstack, vstack
+from sklearn.linear_model import LogisticRegression
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.featurizers.featurizer import Featurizer
+from rasa.shared.nlu.constants import INTENT, METADATA, METADATA_EXAMPLE, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+logger = logging.getLogger(__name__)
+
+NEED = "need"
+NEED_RANKING = "need_ranking"
+NEED_LABELS = ("emotional", "rational", "none")
+_MODEL_FILE = "need_classifier.skops"
+_META_FILE = "need_classifier.json"
+
+
+def example_need(message: Message) -> str | None:
+    """The need annotated on a training example, if any."""
+    metadata = message.get(METADATA) or {}
+    example = metadata.get(METADATA_EXAMPLE) or {}
+    need = example.get(NEED) if isinstance(example, dict) else None
+    return need if need in NEED_LABELS else None
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class NeedClassifier(GraphComponent):
+    """Logistic regression over sentence features (+ intent one-hot) → need label with a probability."""
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return [Featurizer]
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            # Inverse regularisation strength; small data favours a fairly strong prior.
+            "C": 2.0,
+            "max_iter": 2000,
+            # Append the (predicted at inference, annotated at training) intent as a one-hot feature.
+            "use_intent_feature": True,
+            # How much the intent one-hot weighs against the text features.
+            "intent_feature_weight": 1.0,
+            "random_state": 42,
+        }
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        classifier: LogisticRegression | None = None,
+        intents: list[str] | None = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._classifier = classifier
+        self._intents = intents or []
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> NeedClassifier:
+        return cls(config, model_storage, resource)
+
+    def _intent_features(self, messages: list[Message]) -> csr_matrix:
+        index = {name: i for i, name in enumerate(self._intents)}
+        rows = np.zeros((len(messages), len(self._intents)), dtype=np.float64)
+        for row, message in enumerate(messages):
+            intent = message.get(INTENT)
+            name = intent.get("name") if isinstance(intent, dict) else intent
+            if name in index:
+                rows[row, index[name]] = self._config["intent_feature_weight"]
+        return csr_matrix(rows)
+
+    def _features(self, messages: list[Message]) -> csr_matrix:
+        rows = []
+        for message in messages:
+            sparse = message.get_sparse_features(TEXT)[1]
+            dense = message.get_dense_features(TEXT)[1]
+            parts = []
+            if sparse is not None:
+                parts.append(csr_matrix(sparse.features))
+            if dense is not None:
+                parts.append(csr_matrix(dense.features))
+            rows.append(hstack(parts) if parts else csr_matrix((1, 0)))
+        matrix = vstack(rows).tocsr()
+        if self._config["use_intent_feature"] and self._intents:
+            matrix = hstack([matrix, self._intent_features(messages)]).tocsr()
+        return matrix
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [m for m in training_data.intent_examples if m.get(TEXT) and example_need(m)]
+        labels = [example_need(m) for m in examples]
+        if len(set(labels)) < 2:
+            logger.warning("NeedClassifier: fewer than two need labels in the training data; not trained.")
+            return self._resource
+        self._intents = sorted({m.get(INTENT) for m in examples if m.get(INTENT)})
+        classifier = LogisticRegression(
+            C=self._config["C"],
+            max_iter=self._config["max_iter"],
+            class_weight="balanced",
+            random_state=self._config["random_state"],
+        )
+        classifier.fit(self._features(examples), labels)
+        self._classifier = classifier
+        self.persist()
+        return self._resource
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if self._classifier is None:
+            for message in messages:
+                message.set(NEED, {"name": "none", "confidence": 0.0}, add_to_output=True)
+            return messages
+        probabilities = self._classifier.predict_proba(self._features(messages))
+        classes = list(self._classifier.classes_)
+        for message, row in zip(messages, probabilities):
+            ranking = sorted(
+                ({"name": name, "confidence": float(p)} for name, p in zip(classes, row)),
+                key=lambda item: -item["confidence"],
+            )
+            message.set(NEED, ranking[0], add_to_output=True)
+            message.set(NEED_RANKING, ranking, add_to_output=True)
+        return messages
+
+    def persist(self) -> None:
+        import skops.io as sio
+
+        with self._model_storage.write_to(self._resource) as directory:
+            sio.dump(self._classifier, directory / _MODEL_FILE)
+            (directory / _META_FILE).write_text(json.dumps({"intents": self._intents}), encoding="utf-8")
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> NeedClassifier:
+        import skops.io as sio
+
+        try:
+            with model_storage.read_from(resource) as directory:
+                model_file = directory / _MODEL_FILE
+                untrusted = sio.get_untrusted_types(file=model_file)
+                if untrusted:
+                    raise ValueError(f"untrusted types in the need model: {untrusted}")
+                classifier = sio.load(model_file, trusted=False)
+                meta = json.loads((directory / _META_FILE).read_text(encoding="utf-8"))
+        except ValueError as exc:
+            logger.warning("NeedClassifier: no trained need model in this Rasa model (%s).", exc)
+            return cls.create(config, model_storage, resource, execution_context)
+        return cls(config, model_storage, resource, classifier=classifier, intents=meta["intents"])

@@ -1,0 +1,194 @@
+"""Reading operator exports: encodings, headers, and every bad row reported with its line and reason."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bot.churn.source_format import REQUIRED_COLUMNS, normalise_header
+from bot.churn.source_reader import SourceFileError, parse_source, read_source
+from bot.churn.synthetic import GeneratorOptions, write_export
+
+
+def generated_table(tmp_path: Path, rows: int = 12) -> tuple[list[str], list[list[str]]]:
+    path = tmp_path / "generated.csv"
+    write_export(path, GeneratorOptions(rows=rows, seed=5))
+    header, *body = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
+    return header, body
+
+
+def as_text(header: list[str], body: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([header, *body])
+    return buffer.getvalue()
+
+
+def set_cell(header: list[str], row: list[str], column: str, value: str) -> None:
+    row[header.index(column)] = value
+
+
+def problems_of(text: str) -> list[str]:
+    with pytest.raises(SourceFileError) as caught:
+        parse_source(text)
+    return [str(problem) for problem in caught.value.problems]
+
+
+def test_a_generated_export_reads_back_with_every_field_typed(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    truth = write_export(path, GeneratorOptions(rows=30, seed=9))
+    source = read_source(path)
+    assert source.encoding == "utf-8-sig"
+    assert len(source.rows) == 30
+    first = source.rows[0]
+    assert first.line == 2
+    assert first.phone == truth["phone"][0]
+    assert first.month == date(2024, 5, 1)
+    assert first.arpu == Decimal(f"{truth['arpu'][0]:.2f}")
+    assert first.mou == truth["mou"][0]
+    assert first.churned == bool(truth["churned"][0])
+    assert source.optional_fields == {"plan_fee", "name", "city"}
+
+
+def test_gbk_and_utf8_with_bom_give_the_same_rows(tmp_path: Path) -> None:
+    write_export(tmp_path / "utf8.csv", GeneratorOptions(rows=20, seed=3), encoding="utf-8-sig")
+    write_export(tmp_path / "gbk.csv", GeneratorOptions(rows=20, seed=3), encoding="gbk")
+    utf8, gbk = read_source(tmp_path / "utf8.csv"), read_source(tmp_path / "gbk.csv")
+    assert (utf8.encoding, gbk.encoding) == ("utf-8-sig", "gbk")
+    assert [row.phone for row in utf8.rows] == [row.phone for row in gbk.rows]
+    assert [row.plan_name for row in utf8.rows] == [row.plan_name for row in gbk.rows]
+
+
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        ("号码,当月ARPU\n13300000000,12.5\n".encode("utf-16"), "UTF-16"),  # Excel's "Unicode text"
+        ("号码,当月ARPU\n13300000000,12.5\n".encode("utf-16-le"), "UTF-16"),  # the same without a BOM
+        (b"\xe5\x8f,abc\n\xff\xff\n", "编码无法识别（UTF-8 在第 1 行无法解码；GBK 在第 2 行无法解码）"),
+    ],
+)
+def test_wrong_encoding_is_a_clear_error(tmp_path: Path, data: bytes, expected: str) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_bytes(data)
+    with pytest.raises(SourceFileError) as caught:
+        read_source(path)
+    assert expected in caught.value.message
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n  \n", "\ufeff".encode()])
+def test_an_empty_file_is_a_clear_error(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_bytes(content)
+    with pytest.raises(SourceFileError, match="文件为空"):
+        read_source(path)
+
+
+def test_a_header_without_rows_is_a_clear_error(tmp_path: Path) -> None:
+    header, _ = generated_table(tmp_path)
+    with pytest.raises(SourceFileError, match="没有数据行"):
+        parse_source(as_text(header, []))
+
+
+def test_missing_required_columns_are_named(tmp_path: Path) -> None:
+    header, body = generated_table(tmp_path)
+    dropped = [header.index("当月ARPU"), header.index("拨打竞争对手客服电话次数")]
+    kept = [i for i in range(len(header)) if i not in dropped]
+    with pytest.raises(SourceFileError) as caught:
+        parse_source(as_text([header[i] for i in kept], [[row[i] for i in kept] for row in body]))
+    assert caught.value.message == "缺少必需的列：当月ARPU、拨打竞争对手客服电话次数"
+
+
+def test_extra_columns_are_ignored_and_headers_are_normalised(tmp_path: Path) -> None:
+    header, body = generated_table(tmp_path)
+    header = [f" {name}" for name in header]
+    header[header.index(" 终端使用时间(月)")] = "终端使用时间（月）"  # full-width brackets, as Excel users type
+    rows, _ = parse_source(as_text([*header, "备注"], [[*row, "VIP"] for row in body]))
+    assert len(rows) == len(body)
+    assert normalise_header("\ufeff号码 ") == "号码"
+
+
+def test_non_numeric_arpu_names_the_line_and_the_column(tmp_path: Path) -> None:
+    header, body = generated_table(tmp_path)
+    set_cell(header, body[3], "当月ARPU", "八十")
+    assert problems_of(as_text(header, body)) == ["第 5 行：当月ARPU「八十」不是数字"]
+
+
+def test_every_bad_row_is_reported_not_just_the_first(tmp_path: Path) -> None:
+    header, body = generated_table(tmp_path)
+    set_cell(header, body[0], "号码", "1330000")
+    set_cell(header, body[2], "当月停机天数", "40")
+    set_cell(header, body[2], "终端制式", "6G")
+    set_cell(header, body[5], "信用等级", "九星")
+    body[7] = body[7][:-3]
+    problems = problems_of(as_text(header, body))
+    assert problems == [
+        "第 2 行：号码「1330000」不是11位手机号码",
+        "第 4 行：当月停机天数「40」应在 0 到 31 之间；终端制式「6G」不是 2G/3G/4G/5G 之一",
+        "第 7 行：信用等级「九星」应为 1-7 星",
+        f"第 9 行：有 {len(header) - 3} 个字段，表头有 {len(header)} 列",
+    ]
+
+
+def test_a_duplicate_number_points_to_its_first_line(tmp_path: Path) -> None:
+    header, body = generated_table(tmp_path)
+    body[6][header.index("号码")] = body[1][header.index("号码")]
+    assert problems_of(as_text(header, body)) == [f"第 8 行：号码 {body[1][0]} 与第 3 行重复"]
+
+
+def test_line_numbers_count_physical_lines_across_quoted_newlines(tmp_path: Path) -> None:
+    header, body = generated_table(tmp_path)
+    set_cell(header, body[0], "终端机型", "华为\nMate 60")
+    set_cell(header, body[1], "当月MOU", "-5")
+    assert problems_of(as_text(header, body)) == ["第 4 行：当月MOU「-5」应在 0 到 44640 之间"]
+
+
+def test_broadband_and_bandwidth_must_agree(tmp_path: Path) -> None:
+    header, body = generated_table(tmp_path)
+    broadband = next(i for i, row in enumerate(body) if row[header.index("是否宽带用户")] == "是")
+    plain = next(i for i, row in enumerate(body) if row[header.index("是否宽带用户")] == "否")
+    set_cell(header, body[broadband], "带宽", "")
+    set_cell(header, body[plain], "带宽", "200M")
+    problems = problems_of(as_text(header, body))
+    assert f"第 {broadband + 2} 行：宽带用户的带宽不能为空" in problems
+    assert f"第 {plain + 2} 行：非宽带用户不应有带宽（200M）" in problems
+
+
+def test_plan_fee_comes_from_the_plan_name_when_the_column_is_absent(tmp_path: Path) -> None:
+    header, body = generated_table(tmp_path)
+    fee = header.index("套餐月费")
+    header, body = header[:fee] + header[fee + 1 :], [row[:fee] + row[fee + 1 :] for row in body]
+    set_cell(header, body[0], "套餐", "天翼畅享129元套餐")
+    rows, optional = parse_source(as_text(header, body))
+    assert rows[0].plan_fee == Decimal("129.00")
+    assert "plan_fee" not in optional
+    set_cell(header, body[0], "套餐", "不限量套餐")
+    assert problems_of(as_text(header, body)) == ["第 2 行：缺少套餐月费：没有「套餐月费」列，套餐名称中也没有「N元」"]
+
+
+@pytest.mark.parametrize(
+    "column, cell, expected",
+    [
+        ("信用等级", "三星", 3),
+        ("信用等级", "5星级", 5),
+        ("是否流失", "", None),
+        ("是否流失", "Y", True),
+        ("带宽", "1G", 1000),
+        ("账期", "2024-05", date(2024, 5, 1)),
+        ("协议到期日期", "2024/7/1", date(2024, 7, 1)),
+        ("终端制式", "5g", "5G"),
+    ],
+)
+def test_the_usual_spellings_of_operator_exports_are_accepted(
+    tmp_path: Path, column: str, cell: str, expected: object
+) -> None:
+    header, body = generated_table(tmp_path)
+    if column == "带宽":
+        set_cell(header, body[0], "是否宽带用户", "是")
+    set_cell(header, body[0], column, cell)
+    rows, _ = parse_source(as_text(header, body))
+    field = next(c.field for c in REQUIRED_COLUMNS if c.header == column)
+    assert getattr(rows[0], field) == expected
