@@ -48,9 +48,9 @@ def postgres_url() -> Iterator[str]:
     try:
         yield url
     finally:
-        from bot.db.session import get_engine
+        from bot.db.session import dispose_engines
 
-        get_engine.cache_clear()
+        dispose_engines()
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()

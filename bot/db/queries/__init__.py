@@ -1,6 +1,12 @@
 """Small, typed helpers the dialogue actions call; each takes a Session and flushes, the caller commits."""
 
-from bot.db.queries.conversations import end_conversation, open_conversation, record_turn, start_conversation
+from bot.db.queries.conversations import (
+    current_conversation,
+    end_conversation,
+    open_conversation,
+    record_turn,
+    start_conversation,
+)
 from bot.db.queries.customers import (
     RecentUsage,
     find_customer_by_phone,
@@ -23,6 +29,7 @@ __all__ = [
     "RankedOffer",
     "RecentUsage",
     "create_ticket",
+    "current_conversation",
     "end_conversation",
     "find_customer_by_phone",
     "latest_usage",

@@ -48,6 +48,17 @@ def open_conversation(session: Session, *, channel: str, sender_id: str) -> Conv
     )
 
 
+def current_conversation(session: Session, *, mode: str, channel: str, sender_id: str) -> Conversation:
+    """The sender's open conversation on `channel`, started now when there is none.
+
+    The transcript recorder and the custom actions both call this with the Rasa sender id and input channel,
+    so the turns and the outcome of one dialogue land on the same row.
+    """
+    return open_conversation(session, channel=channel, sender_id=sender_id) or start_conversation(
+        session, mode=mode, channel=channel, sender_id=sender_id
+    )
+
+
 def end_conversation(
     session: Session, conversation: Conversation, *, outcome: str | None = None, at: datetime | None = None
 ) -> Conversation:
