@@ -36,6 +36,7 @@ CONTRACT_ACTIONS = {
     "action_record_outcome": INTERNAL_ACT,
     "action_handoff": "agent_commit",
     "validate_phone_form": INTERNAL_ACT,
+    "action_default_ask_affirmation": "agent_probe",
 }
 # Words that promise what nobody can keep (信守诺言) or name a competitor (客观评价竞争对手).
 OVERPROMISE_WORDS = ("保证", "永远", "绝对", "百分之百", "再也不会", "不会再", "一定解决")
@@ -287,6 +288,19 @@ def test_test_stories_cover_every_reason_and_need_retained_and_lost() -> None:
                 covered.add((slots["leave_reason"], slots["customer_need"], outcome))
     expected = {(r, n, o) for r in reason_intents() for n in ("emotional", "rational") for o in ("retained", "lost")}
     assert expected <= covered, sorted(expected - covered)
+
+
+def test_a_failure_line_is_the_actions_to_say_but_never_their_model_answer(tmp_path: Path) -> None:
+    """`said_on_failure_by`: validated like `uttered_by`, expected outside stories, left out of `lines_of`."""
+    from bot.corpus.validation import expected_warnings
+
+    tags = {"custom_actions": {"action_x": "agent_commit"}, "forms": {}}
+    failure = {**VALID_ENTRY, "response": "utter_service_error", "said_on_failure_by": ["action_x"]}
+    corpus = load_corpus(write_corpus(tmp_path / "ok", [failure], tags))
+    assert corpus.lines_of("action_x") == []
+    assert expected_warnings(corpus) == {"The utterance 'utter_service_error' is not used in any story or rule."}
+    with pytest.raises(CorpusError, match="said_on_failure_by 'action_y' is not an action"):
+        load_corpus(write_corpus(tmp_path / "bad", [{**failure, "said_on_failure_by": ["action_y"]}], tags))
 
 
 def test_the_documented_example_entry_is_valid(tmp_path: Path) -> None:

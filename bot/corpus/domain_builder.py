@@ -85,6 +85,8 @@ def _response_block(corpus: ScriptCorpus, name: str) -> str:
             variations.append({"text": text, "condition": condition} if condition else {"text": text})
     first = entries[0]
     comment = f"  # {first.act} · {first.step}" + (f" · said by {first.uttered_by}" if first.uttered_by else "")
+    if first.said_on_failure_by:
+        comment += f" · said on failure by {', '.join(first.said_on_failure_by)}"
     dumped = _dump({name: variations})
     return comment + "\n" + "".join("  " + line for line in dumped.splitlines(keepends=True))
 

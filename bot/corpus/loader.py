@@ -19,7 +19,9 @@ from bot.taxonomy import agent_acts, needs, reason_intents
 
 ACTIONS_FILE = "actions.yml"
 ACTION_SECTIONS = ("custom_actions", "forms", "rasa_actions")
-ENTRY_KEYS = {"response", "act", "step", "reason", "need", "when", "uttered_by", "fills", "variants"}
+ENTRY_KEYS = {
+    "response", "act", "step", "reason", "need", "when", "uttered_by", "said_on_failure_by", "fills", "variants"
+}
 MIN_VARIANTS, MAX_VARIANTS = 3, 5
 _RESPONSE_NAME = re.compile(r"^utter_[a-z0-9_]+$")
 _ACTION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -148,6 +150,10 @@ def _parse_entry(raw: Any, where: str, problems: list[str]) -> ScriptEntry | Non
         found.append(f"{where}: `uttered_by` must be an action or form name")
     if fills and uttered_by is None:
         found.append(f"{where}: `fills` needs `uttered_by` (only an action can pass values)")
+    on_failure = raw.get("said_on_failure_by") or []
+    if not isinstance(on_failure, list) or not all(isinstance(name, str) for name in on_failure):
+        found.append(f"{where}: `said_on_failure_by` must list action names")
+        on_failure = []
     found.extend(_variant_problems(raw.get("variants"), where))
     problems.extend(found)
     if found:
@@ -161,6 +167,7 @@ def _parse_entry(raw: Any, where: str, problems: list[str]) -> ScriptEntry | Non
         variants=tuple(v.strip() for v in raw["variants"]),
         when=tuple(sorted(when.items())),
         uttered_by=uttered_by,
+        said_on_failure_by=tuple(on_failure),
         fills=tuple(fills),
         source=where,
     )
@@ -196,13 +203,15 @@ def _check_responses(entries: list[ScriptEntry], actions: dict[str, dict[str, st
         by_response.setdefault(entry.response, []).append(entry)
         if entry.uttered_by is not None and entry.uttered_by not in known_speakers:
             problems.append(f"{entry.source}: uttered_by {entry.uttered_by!r} is not an action in {ACTIONS_FILE}")
+        for speaker in sorted(set(entry.said_on_failure_by) - known_speakers):
+            problems.append(f"{entry.source}: said_on_failure_by {speaker!r} is not an action in {ACTIONS_FILE}")
         used = {field for variant in entry.variants for field in placeholders(variant)}
         unused = set(entry.fills) - used
         if unused:
             problems.append(f"{entry.source}: `fills` names placeholders no variant uses: {sorted(unused)}")
     for group in by_response.values():
         where = group[0].source
-        for attribute in ("act", "step", "uttered_by"):
+        for attribute in ("act", "step", "uttered_by", "said_on_failure_by"):
             values = {getattr(e, attribute) for e in group}
             if len(values) > 1:
                 problems.append(f"{where}: the entries of this response disagree on {attribute}: "

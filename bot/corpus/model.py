@@ -30,6 +30,9 @@ class ScriptEntry:
     variants: tuple[str, ...]
     when: tuple[tuple[str, object], ...] = ()
     uttered_by: str | None = None
+    # Actions that say the line only when the system fails them (a service error): it is theirs to say, but
+    # never their model answer, so `lines_of` leaves it out.
+    said_on_failure_by: tuple[str, ...] = ()
     fills: tuple[str, ...] = ()
     source: str = ""
 

@@ -2,8 +2,8 @@
 
 Rasa warns "The utterance 'X' is not used in any story or rule" for every response that only a custom action,
 a form or the fallback says (utter_commit_ticket, utter_ask_phone, utter_default, ...). The corpus records who
-says those lines (`uttered_by`), so exactly those warnings are expected; every other validator warning and
-every story conflict still fails.
+says those lines (`uttered_by`, and `said_on_failure_by` for the service-error line), so exactly those warnings
+are expected; every other validator warning and every story conflict still fails.
 """
 
 from __future__ import annotations
@@ -17,11 +17,10 @@ from bot.corpus.model import ScriptCorpus
 
 def expected_warnings(corpus: ScriptCorpus) -> set[str]:
     """The validator warnings that only say "an action says this response, not a story"."""
-    return {
-        f"The utterance '{name}' is not used in any story or rule."
-        for name in corpus.response_names()
-        if corpus.entries_of(name)[0].uttered_by is not None
+    said_by_actions = {
+        entry.response for entry in corpus.entries if entry.uttered_by is not None or entry.said_on_failure_by
     }
+    return {f"The utterance '{name}' is not used in any story or rule." for name in said_by_actions}
 
 
 def rasa_validation_problems(
