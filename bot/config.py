@@ -33,6 +33,9 @@ class Settings:
     database_url: str = field(default_factory=lambda: os.environ.get("DATABASE_URL", "").strip())
     tracker_store_url: str = field(default_factory=lambda: _env("TRACKER_STORE_URL", ""))
     lock_store_url: str = field(default_factory=lambda: _env("LOCK_STORE_URL", ""))
+    # Custom actions run in-process from this package unless an external action server is named.
+    action_endpoint_url: str = field(default_factory=lambda: _env("ACTION_ENDPOINT_URL", ""))
+    actions_package: str = field(default_factory=lambda: _env("ACTIONS_PACKAGE", "actions"))
     wechat_token: str = field(default_factory=lambda: _env("WECHAT_TOKEN", ""))
     wechat_appid: str = field(default_factory=lambda: _env("WECHAT_APPID", ""))
     wechat_aes_key: str = field(default_factory=lambda: _env("WECHAT_AES_KEY", ""))

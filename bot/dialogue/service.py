@@ -1,0 +1,216 @@
+"""The customer dialogue: one Rasa agent per process, shared by every channel (REST, web chat, WeChat).
+
+A channel calls `DialogueService.handle(sender_id, text, channel=..., metadata=...)` and gets the bot's
+messages in the shape of Rasa's REST channel. The channel name reaches Rasa as the message's input channel:
+the custom actions read it (`tracker.get_latest_input_channel()`) to find the conversation row, the
+transcript recorder uses it for the same row. Sender ids must be unique across channels (a WeChat openid, a
+random id per web chat session): one sender id is one Rasa tracker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.config import Settings, get_settings
+from bot.db.models.vocabulary import CHANNELS
+from bot.dialogue.action_endpoint import InProcessActionEndpoint, action_endpoint_from_settings
+from bot.dialogue.stores import StoreInfo, create_lock_store, create_tracker_store, describe, ping
+from bot.dialogue.transcripts import RecordingTrackerStore, TranscriptRecorder
+
+logger = logging.getLogger(__name__)
+
+HEALTH_TIMEOUT_SECONDS = 3.0
+
+
+@dataclass(frozen=True)
+class ActionStatus:
+    """Custom actions the domain declares versus the actions the executor (or action server) has."""
+
+    mode: str  # "in-process" or "external"
+    target: str  # the package, or the action server URL
+    expected: list[str]
+    registered: list[str]
+    error: str | None = None
+
+    @property
+    def missing(self) -> list[str]:
+        return sorted(set(self.expected) - set(self.registered))
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.missing
+
+
+@dataclass(frozen=True)
+class StoreStatus:
+    kind: str
+    url: str | None
+    reachable: bool
+    error: str | None = None
+
+
+@dataclass
+class DialogueService:
+    """A loaded customer model with its action endpoint, tracker store and lock store.
+
+    Build it with `DialogueService.load` (blocking: Rasa compiles the TensorFlow graphs, seconds) in a worker
+    thread; `handle` is then safe to call concurrently from any number of requests: Rasa's lock store runs
+    the messages of one sender one after another.
+    """
+
+    agent: Any
+    model_path: Path
+    action_endpoint: Any
+    tracker_store: Any  # the configured store (without the transcript wrapper)
+    lock_store: Any
+    tracker_store_info: StoreInfo
+    lock_store_info: StoreInfo
+    load_seconds: float = 0.0
+    recorder: TranscriptRecorder = field(default_factory=TranscriptRecorder)
+
+    @classmethod
+    def load(
+        cls,
+        model_path: Path | None = None,
+        settings: Settings | None = None,
+        *,
+        action_endpoint: Any | None = None,
+        recorder: TranscriptRecorder | None = None,
+    ) -> DialogueService:
+        """Load the customer model (default: `find_model("customer")`) with the stores of `settings`."""
+        from rasa.core.agent import Agent
+
+        from bot.nlu.training import find_model
+
+        settings = settings or get_settings()
+        path = Path(model_path or find_model("customer", settings))
+        started = time.perf_counter()
+        endpoint = action_endpoint or action_endpoint_from_settings(settings)
+        tracker_store = create_tracker_store(settings.tracker_store_url)
+        lock_store = create_lock_store(settings.lock_store_url)
+        recorder = recorder or TranscriptRecorder()
+        logger.info("Loading the dialogue model %s", path)
+        agent = Agent.load(
+            str(path),
+            tracker_store=RecordingTrackerStore(tracker_store, recorder),
+            lock_store=lock_store,
+            action_endpoint=endpoint,
+        )
+        service = cls(
+            agent=agent,
+            model_path=path,
+            action_endpoint=endpoint,
+            tracker_store=tracker_store,
+            lock_store=lock_store,
+            tracker_store_info=describe(tracker_store, settings.tracker_store_url),
+            lock_store_info=describe(lock_store, settings.lock_store_url),
+            load_seconds=time.perf_counter() - started,
+            recorder=recorder,
+        )
+        logger.info("Dialogue model %s loaded in %.1f s", service.model_version, service.load_seconds)
+        return service
+
+    # --- the model ----------------------------------------------------------------------------------------
+
+    @property
+    def model_version(self) -> str:
+        """The model file name without `.tar.gz` (`customer-<fingerprint>`)."""
+        return self.model_path.name.removesuffix(".tar.gz")
+
+    @property
+    def model_fingerprint(self) -> str:
+        """The fingerprint of the training inputs (bot/nlu/training.py), from the file name."""
+        return self.model_version.split("-", 1)[-1]
+
+    @property
+    def has_dialogue(self) -> bool:
+        """False for an NLU-only model (no policies): it can parse but not hold a conversation."""
+        from rasa.shared.data import TrainingType
+
+        return self.agent.processor.model_metadata.training_type != TrainingType.NLU
+
+    @property
+    def domain(self) -> Any:
+        return self.agent.domain
+
+    @property
+    def custom_actions(self) -> list[str]:
+        """The custom actions the domain declares (responses excluded)."""
+        return sorted(name for name in self.domain.user_actions if name not in self.domain.responses)
+
+    # --- conversations ------------------------------------------------------------------------------------
+
+    async def handle(
+        self, sender_id: str, text: str, *, channel: str, metadata: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """The bot's messages in reply to `text`, as Rasa's REST channel returns them.
+
+        `[{"recipient_id": sender_id, "text": ..., "buttons": [{"title", "payload"}]?, "image"?, "custom"?}]`.
+        `channel` is one of CHANNELS (web, wechat, rest, ...); `metadata` reaches the actions with the message
+        (`tracker.latest_message["metadata"]`; the web chat and WeChat channels put the customer's `phone`
+        there). As in Rasa's REST channel, a failure while handling is logged and what was said so far is
+        returned; only an unknown channel raises (ValueError).
+        """
+        from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+        if channel not in CHANNELS:
+            raise ValueError(f"unknown channel {channel!r}; expected one of {list(CHANNELS)}")
+        collector = CollectingOutputChannel()
+        message = UserMessage(text, collector, sender_id, input_channel=channel, metadata=metadata or None)
+        try:
+            await self.agent.handle_message(message)
+        except Exception:  # noqa: BLE001 - Rasa's REST channel answers with what it has
+            logger.exception("The dialogue failed on a message of sender %r", sender_id)
+        return collector.messages
+
+    async def tracker(self, sender_id: str) -> Any:
+        """The sender's current tracker (None when the sender never wrote); for slots and reviews."""
+        return await self.agent.tracker_store.retrieve(sender_id)
+
+    async def slots(self, sender_id: str) -> dict[str, Any]:
+        tracker = await self.tracker(sender_id)
+        return tracker.current_slot_values() if tracker is not None else {}
+
+    # --- health -------------------------------------------------------------------------------------------
+
+    async def action_status(self) -> ActionStatus:
+        expected = self.custom_actions
+        endpoint = self.action_endpoint
+        if isinstance(endpoint, InProcessActionEndpoint):
+            registry = endpoint.registry
+            return ActionStatus("in-process", registry.package, expected, list(registry.actions), registry.error)
+        return await _external_action_status(endpoint.url, expected)
+
+    async def store_status(self) -> dict[str, StoreStatus]:
+        """Whether the tracker store's and the lock store's servers answer (in-memory stores always do)."""
+        result = {}
+        for name, store, info in (
+            ("tracker_store", self.tracker_store, self.tracker_store_info),
+            ("lock_store", self.lock_store, self.lock_store_info),
+        ):
+            try:
+                await asyncio.wait_for(asyncio.to_thread(ping, store), HEALTH_TIMEOUT_SECONDS)
+                result[name] = StoreStatus(info.kind, info.url, True)
+            except Exception as exc:  # noqa: BLE001 - reported, not raised
+                result[name] = StoreStatus(info.kind, info.url, False, f"{type(exc).__name__}: {exc}".strip())
+        return result
+
+
+async def _external_action_status(url: str, expected: list[str]) -> ActionStatus:
+    """Ask an external action server (rasa_sdk) which actions it has: GET <base>/actions."""
+    import httpx
+
+    base = url.rstrip("/").removesuffix("/webhook")
+    try:
+        async with httpx.AsyncClient(timeout=HEALTH_TIMEOUT_SECONDS) as client:
+            response = await client.get(f"{base}/actions")
+            response.raise_for_status()
+            registered = sorted(item["name"] for item in response.json())
+        return ActionStatus("external", url, expected, registered)
+    except Exception as exc:  # noqa: BLE001 - reported on /health
+        return ActionStatus("external", url, expected, [], f"action server unreachable: {exc}")

@@ -1,0 +1,221 @@
+"""Transcripts: every customer message and every bot reply, from any channel, as Turns of the app database.
+
+Where they are written: in `RecordingTrackerStore.save`, a wrapper around the configured tracker store.
+Rasa saves the tracker once per message, at the end of `MessageProcessor.handle_message`, while the sender's
+lock (lock store) is held — on every path in: our DialogueService, `Agent.handle_text`, any Rasa channel. So
+two app instances sharing a Redis lock store cannot interleave the turns of one sender, and `record_turn`'s
+read-then-write of the next `seq` is safe.
+
+Why a tracker-store wrapper and not an EventBroker: `EventBroker.publish` is synchronous and called on the
+event loop, one event at a time; a database write there would block every conversation of the process (for
+up to the connect timeout when the database is down). The wrapper computes the same difference Rasa streams to
+a broker (`TrackerEventDiffEngine`), then awaits one transaction per message in a worker thread.
+
+A recording failure is logged and swallowed: the bot's reply has already been produced and is never lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from rasa.core.tracker_store import TrackerStore
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker, TrackerEventDiffEngine
+
+from bot.db.models.vocabulary import CHANNELS
+
+logger = logging.getLogger(__name__)
+
+CONVERSATION_MODE = "customer"
+DEFAULT_CHANNEL = "rest"
+_FALLBACK_INTENT = "nlu_fallback"
+# Bookkeeping of Rasa itself, not worth a line in a transcript.
+_SILENT_ACTIONS = frozenset({"action_listen", "action_session_start", "action_extract_slots"})
+
+
+def conversation_channel(input_channel: str | None) -> str:
+    """The conversation channel (vocabulary CHANNELS) of a Rasa input channel name.
+
+    DialogueService passes a channel of CHANNELS as the input channel; anything else (`Agent.handle_text`
+    gives none, Rasa's own channels their own names) counts as the plain REST API.
+    """
+    return input_channel if input_channel in CHANNELS else DEFAULT_CHANNEL
+
+
+@dataclass
+class TurnDraft:
+    """One turn to append, with the NLU reading (customer) or the actions that produced it (bot)."""
+
+    role: str
+    text: str
+    channel: str
+    intent: str | None = None
+    intent_confidence: float | None = None
+    need: str | None = None
+    need_confidence: float | None = None
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+
+
+def _rounded(value: Any) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+def customer_annotations(parse_data: dict[str, Any]) -> dict[str, Any]:
+    """Intent, need and entities of a message as the transcript keeps them.
+
+    The intent is the best label of the taxonomy, like `retention-bot parse` reports it: below the fallback
+    threshold Rasa says `nlu_fallback`, which is no label a supervisor could confirm or correct; the low
+    confidence still shows it. `need` is absent for button payloads (`/accept_offer`), which skip the NLU.
+    """
+    ranking = [item for item in parse_data.get("intent_ranking") or [] if item.get("name") != _FALLBACK_INTENT]
+    top = ranking[0] if ranking else parse_data.get("intent") or {}
+    if top.get("name") == _FALLBACK_INTENT:
+        top = {}
+    need = parse_data.get("need") or {}
+    return {
+        "intent": top.get("name"),
+        "intent_confidence": _rounded(top.get("confidence")),
+        "need": need.get("name"),
+        "need_confidence": _rounded(need.get("confidence")),
+        "entities": [
+            {key: entity.get(key) for key in ("entity", "value", "start", "end")}
+            for entity in parse_data.get("entities") or []
+        ],
+    }
+
+
+def turns_from_events(events: Iterable[Event], latest_channel: str | None = None) -> list[TurnDraft]:
+    """The turns of the new events of one message.
+
+    - The first UserUttered is the customer's message. A later one in the same batch is an action re-logging
+      an earlier message (the two-stage fallback after an affirmation), not something the customer said.
+    - Each BotUttered is a bot turn; its `actions` are the actions run since the previous turn, ending with
+      the one that said it, followed by the response name when a custom action said a domain response
+      (`action_create_ticket`, `utter_commit_ticket`). Silent actions after the last reply join that reply.
+    """
+    turns: list[TurnDraft] = []
+    channel = conversation_channel(latest_channel)
+    pending: list[str] = []
+    customer_seen = False
+    last_bot: TurnDraft | None = None
+    for event in events:
+        if isinstance(event, UserUttered):
+            if customer_seen:
+                continue
+            customer_seen = True
+            channel = conversation_channel(event.input_channel)
+            turns.append(TurnDraft("customer", event.text or "", channel, **customer_annotations(event.parse_data)))
+            pending, last_bot = [], None
+        elif isinstance(event, ActionExecuted):
+            if event.action_name and event.action_name not in _SILENT_ACTIONS:
+                pending.append(event.action_name)
+        elif isinstance(event, BotUttered):
+            actions = list(pending)
+            response = (event.metadata or {}).get("utter_action")
+            if response and (not actions or actions[-1] != response):
+                actions.append(response)
+            last_bot = TurnDraft("bot", event.text or "", channel, actions=actions)
+            turns.append(last_bot)
+            pending = []
+    if pending and last_bot is not None:
+        last_bot.actions.extend(pending)
+    return turns
+
+
+class TranscriptRecorder:
+    """Appends turns to the sender's current conversation, one transaction per message.
+
+    `database_url` None means the configured DATABASE_URL at the time of writing, the same database the
+    custom actions use to find the conversation row (`current_conversation` with the same sender and channel).
+    """
+
+    def __init__(self, database_url: str | None = None) -> None:
+        self.database_url = database_url
+
+    def record(self, sender_id: str, turns: list[TurnDraft]) -> list[int]:
+        """Write `turns`; returns the new Turn ids. Raises on a database error (the caller logs it)."""
+        from bot.db.queries import current_conversation, record_turn
+        from bot.db.session import session_scope
+
+        ids = []
+        with session_scope(self.database_url) as session:
+            conversations: dict[str, int] = {}
+            for turn in turns:
+                if turn.channel not in conversations:
+                    conversation = current_conversation(
+                        session, mode=CONVERSATION_MODE, channel=turn.channel, sender_id=sender_id
+                    )
+                    conversations[turn.channel] = conversation.id
+                row = record_turn(
+                    session,
+                    conversations[turn.channel],
+                    role=turn.role,
+                    text=turn.text,
+                    intent=turn.intent,
+                    intent_confidence=turn.intent_confidence,
+                    need=turn.need,
+                    need_confidence=turn.need_confidence,
+                    entities=turn.entities,
+                    actions=turn.actions,
+                )
+                ids.append(row.id)
+        return ids
+
+    async def record_events(self, sender_id: str, events: list[Event], latest_channel: str | None) -> None:
+        """Record the turns of `events` in a worker thread; a failure is logged, never raised."""
+        try:
+            turns = turns_from_events(events, latest_channel)
+            if turns:
+                await asyncio.to_thread(self.record, sender_id, turns)
+        except Exception:  # noqa: BLE001 - the reply must go out whatever happens to the transcript
+            logger.exception("Could not record the transcript of sender %r; the reply was still sent", sender_id)
+
+
+class RecordingTrackerStore(TrackerStore):
+    """The configured tracker store, plus the transcript of each saved message (see the module docstring)."""
+
+    def __init__(self, inner: TrackerStore, recorder: TranscriptRecorder) -> None:
+        self.inner = inner
+        self.recorder = recorder
+        super().__init__(inner.domain, None)
+
+    @property
+    def domain(self) -> Any:
+        return self.inner.domain
+
+    @domain.setter
+    def domain(self, domain: Any) -> None:
+        self.inner.domain = domain
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        new_events = await self._new_events(tracker)
+        try:
+            await self.inner.save(tracker)
+        finally:
+            if new_events:
+                await self.recorder.record_events(tracker.sender_id, new_events, tracker.get_latest_input_channel())
+
+    async def _new_events(self, tracker: DialogueStateTracker) -> list[Event]:
+        try:
+            previous = await self.inner.retrieve(tracker.sender_id)
+        except Exception:  # noqa: BLE001 - without the stored tracker the difference is unknown
+            logger.exception("Could not read the stored tracker of %r; this message is not transcribed", tracker.sender_id)
+            return []
+        return TrackerEventDiffEngine.event_difference(previous, tracker)
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        return await self.inner.retrieve(sender_id)
+
+    async def retrieve_full_tracker(self, conversation_id: str) -> DialogueStateTracker | None:
+        return await self.inner.retrieve_full_tracker(conversation_id)
+
+    async def keys(self) -> Iterator[str]:  # type: ignore[override]
+        return await self.inner.keys()
+
+    async def exists(self, conversation_id: str) -> bool:
+        return await self.inner.exists(conversation_id)
