@@ -2,6 +2,12 @@
 
 Models load in the lifespan, in a worker thread (loading compiles the TensorFlow graph for 7-20 s), never at
 import time; a missing model leaves the app up and says why on /health and with 503 on the routes that need it.
+
+The customer model is loaded once, as the dialogue (`DialogueService`: Rasa agent with the custom actions
+in-process, the tracker and lock stores, transcripts); `/model/parse` for customers uses the same agent. The
+app database is migrated at start-up, before the first message can reach an action.
+
+Adding an area: write `bot/app/routers/<area>.py` with a `router`, and add one `app.include_router` line below.
 """
 
 from __future__ import annotations
@@ -15,37 +21,85 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from bot import __version__
-from bot.app.routers import health, nlu
+from bot.app.routers import health, nlu, rest
 from bot.app.state import AppState
 from bot.logging_setup import configure_rasa_structlog
 from bot.nlu.parser import NluParser
 
 logger = logging.getLogger(__name__)
 
-
-async def _load_parsers(state: AppState, roles: Iterable[str], model_paths: Mapping[str, Path]) -> None:
-    loop = asyncio.get_running_loop()
-    for role in roles:
-        try:
-            state.parsers[role] = await loop.run_in_executor(None, NluParser.load, role, model_paths.get(role))
-        except Exception as exc:  # noqa: BLE001 - the app must come up and report it
-            logger.error("The %s model could not be loaded: %s", role, exc)
-            state.load_errors[role] = str(exc)
+NLU_ONLY = "the customer model has no dialogue policies (NLU only): parsing only"
 
 
-def create_app(roles: Iterable[str] = ("customer", "agent"), model_paths: Mapping[str, Path] | None = None) -> FastAPI:
-    """The app; `model_paths` overrides the trained model of a role (tests use small fixture models)."""
+async def _load_parser(state: AppState, role: str, path: Path | None) -> None:
+    try:
+        state.parsers[role] = await asyncio.to_thread(NluParser.load, role, path)
+    except Exception as exc:  # noqa: BLE001 - the app must come up and report it
+        logger.error("The %s model could not be loaded: %s", role, exc)
+        state.load_errors[role] = str(exc)
+
+
+async def _migrate_database(state: AppState) -> None:
+    from bot.config import get_settings
+    from bot.db.errors import describe_database_error
+    from bot.db.migrate import upgrade
+
+    url = get_settings().effective_database_url
+    state.database_url = url
+    try:
+        await asyncio.to_thread(upgrade, url)
+    except Exception as exc:  # noqa: BLE001 - reported on /health; the dialogue still answers
+        state.database_error = describe_database_error(exc, url)
+        logger.error("The app database could not be migrated: %s", state.database_error)
+
+
+async def _load_dialogue(state: AppState, path: Path | None) -> None:
+    """The dialogue; when it cannot load (stores, model), customer parsing is still tried on its own."""
+    from bot.dialogue.service import DialogueService
+
+    try:
+        service = await asyncio.to_thread(DialogueService.load, path)
+    except Exception as exc:  # noqa: BLE001 - the app must come up and report it
+        logger.error("The customer dialogue could not be loaded: %s", exc)
+        state.dialogue_error = f"{type(exc).__name__}: {exc}"
+        await _load_parser(state, "customer", path)
+        return
+    state.parsers["customer"] = NluParser(service.agent, "customer", service.model_path)
+    if not service.has_dialogue:
+        state.dialogue_enabled, state.dialogue_error = False, NLU_ONLY
+        return
+    await _migrate_database(state)
+    state.dialogue = service
+
+
+def create_app(
+    roles: Iterable[str] = ("customer", "agent"),
+    model_paths: Mapping[str, Path] | None = None,
+    *,
+    dialogue: bool = True,
+) -> FastAPI:
+    """The app; `model_paths` overrides the trained model of a role (tests use small fixture models).
+
+    `dialogue=False` loads the customer model for parsing only (no stores, actions or database).
+    """
     roles = tuple(roles)
     model_paths = dict(model_paths or {})
     configure_rasa_structlog()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.retention = AppState()
-        await _load_parsers(app.state.retention, roles, model_paths)
+        state = app.state.retention = AppState()
+        if not dialogue or "customer" not in roles:
+            state.dialogue_enabled, state.dialogue_error = False, "the dialogue is not enabled on this instance"
+        for role in roles:
+            if role == "customer" and dialogue:
+                await _load_dialogue(state, model_paths.get(role))
+            else:
+                await _load_parser(state, role, model_paths.get(role))
         yield
 
     app = FastAPI(title="Retention bot", version=__version__, lifespan=lifespan)
     app.include_router(health.router)
     app.include_router(nlu.router)
+    app.include_router(rest.router)
     return app

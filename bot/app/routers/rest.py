@@ -1,0 +1,139 @@
+"""Rasa's REST channel on the FastAPI app: `POST /webhooks/rest/webhook` and `GET /webhooks/rest`.
+
+Same request and answer as Rasa's RestInput, so any Rasa REST client (widgets, scripts, load tests) works:
+`{"sender": "...", "message": "...", "metadata": {...}?}` → `[{"recipient_id", "text", "buttons"?, ...}]`.
+Differences, all on the side of refusing what Rasa would process blindly: a missing sender, an empty or
+over-long message and a non-object metadata are answered 400 with a readable `detail`.
+
+The conversation channel is "web" when `metadata.source == "webchat"` (the chat page sends that), else "rest".
+`metadata` (e.g. `{"phone": "13312345678"}`) goes with the message to the custom actions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field, StrictStr, validator
+
+from bot.app.state import get_dialogue
+from bot.dialogue.service import DialogueService
+
+MAX_MESSAGE_CHARS = 2000
+MAX_SENDER_CHARS = 128  # conversations.sender_id
+MAX_METADATA_BYTES = 8192  # metadata is stored with every message in the tracker
+WEBCHAT_SOURCE = "webchat"
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts = [str(part) for part in loc if part != "body"]
+    return ".".join(parts) or "body"
+
+
+def readable_errors(errors: list[dict[str, Any]]) -> str:
+    """FastAPI's validation errors as one sentence per field: `message: ensure this value ...`."""
+    return "; ".join(f"{_location(tuple(error.get('loc', ())))}: {error.get('msg')}" for error in errors)
+
+
+class BadRequestRoute(APIRoute):
+    """A route that answers a malformed body with 400 and a readable `detail`, as Rasa's HTTP API does.
+
+    FastAPI's default is 422 with a list of error objects; a chat client wants one message to log.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                return JSONResponse(
+                    status_code=status.HTTP_400_BAD_REQUEST,
+                    content={"detail": readable_errors(exc.errors())},
+                )
+
+        return route_handler
+
+
+router = APIRouter(prefix="/webhooks/rest", tags=["rest channel"], route_class=BadRequestRoute)
+
+
+class RestMessage(BaseModel):
+    """What a Rasa REST client sends."""
+
+    sender: StrictStr = Field(..., description="the conversation id of this user (unique across channels)")
+    message: StrictStr = Field(..., description="the user's text, or a button payload such as /accept_offer")
+    metadata: dict[str, Any] | None = Field(
+        None, description='passed to the custom actions, e.g. {"phone": "13312345678", "source": "webchat"}'
+    )
+
+    @validator("sender")
+    def sender_is_usable(cls, value: str) -> str:  # noqa: N805 - pydantic validator signature
+        value = value.strip()
+        if not value:
+            raise ValueError("sender must not be empty")
+        if len(value) > MAX_SENDER_CHARS:
+            raise ValueError(f"sender is too long ({len(value)} characters; at most {MAX_SENDER_CHARS})")
+        return value
+
+    @validator("message")
+    def message_is_usable(cls, value: str) -> str:  # noqa: N805
+        if not value.strip():
+            raise ValueError("message must not be empty")
+        if len(value) > MAX_MESSAGE_CHARS:
+            raise ValueError(
+                f"message is too long ({len(value)} characters; at most {MAX_MESSAGE_CHARS} are accepted)"
+            )
+        return value
+
+    @validator("metadata")
+    def metadata_is_small(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:  # noqa: N805
+        if value is not None and len(json.dumps(value, ensure_ascii=False).encode()) > MAX_METADATA_BYTES:
+            raise ValueError(f"metadata is too large (at most {MAX_METADATA_BYTES} bytes of JSON)")
+        return value
+
+    @property
+    def channel(self) -> str:
+        return "web" if (self.metadata or {}).get("source") == WEBCHAT_SOURCE else "rest"
+
+
+class BotMessage(BaseModel):
+    """One message of the bot, as Rasa's CollectingOutputChannel produces it (absent keys are omitted)."""
+
+    recipient_id: str
+    text: str | None = None
+    buttons: list[dict[str, Any]] | None = None
+    image: str | None = None
+    attachment: Any | None = None
+    custom: Any | None = None
+
+    class Config:
+        extra = "allow"
+
+
+@router.get("")
+@router.get("/", include_in_schema=False)
+async def rest_health() -> dict[str, str]:
+    """Rasa's `GET /webhooks/rest/`: the channel is up."""
+    return {"status": "ok"}
+
+
+@router.post(
+    "/webhook",
+    response_class=JSONResponse,
+    responses={
+        200: {"model": list[BotMessage], "description": "the bot's messages, possibly none"},
+        400: {"description": "malformed body, missing sender, empty or too long message"},
+        503: {"description": "the dialogue model is not loaded (the detail says why)"},
+    },
+)
+async def webhook(body: RestMessage, service: DialogueService = Depends(get_dialogue)) -> JSONResponse:
+    """The bot's replies to one message, exactly as Rasa's REST channel returns them (maybe an empty list)."""
+    messages = await service.handle(body.sender, body.message, channel=body.channel, metadata=body.metadata)
+    return JSONResponse(messages)
