@@ -137,3 +137,26 @@ def customer_model() -> Path:
     from bot.nlu.training import train_role
 
     return train_role("customer")[0]
+
+
+# --- Redis (lock store) -----------------------------------------------------------------------------------
+
+REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis server for lock-store tests (database 15 by default; keys are prefixed per test).
+
+    Skipped with a clear message when unreachable on a developer machine, a failure under CI.
+    """
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_TEST_URL, socket_timeout=2).ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means "unreachable"
+        message = f"Redis at {REDIS_TEST_URL} unreachable ({type(exc).__name__}: {exc})"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return REDIS_TEST_URL
