@@ -25,7 +25,15 @@ setup: $(STAMP)
 train: setup
 	$(BIN)/retention-bot train
 
+# The demo: migrate the app database (DATABASE_URL, default var/retention.db), seed DEMO_CUSTOMERS synthetic
+# customers and the offer catalogue unless it already holds data (`db seed` never touches a seeded database),
+# then serve the web chat, the REST channel, WeChat and the APIs on one port.
+DEMO_CUSTOMERS ?= 500
+DEMO_SEED ?= 7
+
 run: train
+	$(BIN)/retention-bot db init
+	$(BIN)/retention-bot db seed --customers $(DEMO_CUSTOMERS) --seed $(DEMO_SEED)
 	$(BIN)/retention-bot serve --host $(HOST) --port $(PORT)
 
 check-deps: setup
