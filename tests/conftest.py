@@ -160,3 +160,82 @@ def redis_url() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return REDIS_TEST_URL
+
+
+# --- The customer dialogue (real model, loaded once per session) ------------------------------------------
+
+DEMO_CUSTOMERS = 500
+DEMO_SEED = 7
+
+
+@pytest.fixture(scope="session")
+def dialogue_model() -> Path:
+    """The trained customer model: the up-to-date one, else the newest (never trained here; `make test` trains).
+
+    Missing: skipped on a developer machine, a failure under CI.
+    """
+    from bot.nlu.training import ModelNotFoundError, find_model
+
+    try:
+        return find_model("customer")
+    except ModelNotFoundError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def dialogue_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite app database for the dialogue tests, migrated and seeded like `make run`'s demo database."""
+    from datetime import date
+
+    from bot.db.migrate import upgrade
+    from bot.db.seed import default_as_of, seed_database
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('dialogue') / 'app.db'}"
+    upgrade(url)
+    seed_database(url, customers=DEMO_CUSTOMERS, seed=DEMO_SEED, as_of=default_as_of(date.today()))
+    return url
+
+
+_DIALOGUE_ENV = ("DATABASE_URL", "TRACKER_STORE_URL", "LOCK_STORE_URL", "ACTION_ENDPOINT_URL", "ACTIONS_PACKAGE")
+
+
+@pytest.fixture(scope="session")
+def dialogue_app(dialogue_model: Path, dialogue_database_url: str) -> Iterator:
+    """The whole app (`create_app`) with the customer dialogue loaded once per session, as `make run` serves it:
+    in-process `actions`, in-memory tracker and lock stores. Use it through `dialogue_client`, which points
+    DATABASE_URL (read per call by the actions and the transcripts) at the seeded test database.
+
+    The environment is only changed while the app starts, so the rest of the session does not see it.
+    """
+    from fastapi.testclient import TestClient
+
+    from bot.app.main import create_app
+
+    saved = {name: os.environ.get(name) for name in _DIALOGUE_ENV}
+    for name in _DIALOGUE_ENV:
+        os.environ.pop(name, None)
+    os.environ["DATABASE_URL"] = dialogue_database_url
+    try:
+        client = TestClient(create_app(roles=("customer",), model_paths={"customer": dialogue_model}))
+        client.__enter__()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    try:
+        yield client
+    finally:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def dialogue_client(dialogue_app, dialogue_database_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """`dialogue_app`'s TestClient, with DATABASE_URL at the seeded dialogue database for this test."""
+    for name in _DIALOGUE_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", dialogue_database_url)
+    return dialogue_app

@@ -31,7 +31,8 @@ class ModelHealth(BaseModel):
 
 
 class DialogueHealth(BaseModel):
-    enabled: bool
+    enabled: bool  # meant to hold conversations on this instance
+    loaded: bool
     model: str | None = None
     fingerprint: str | None = None
     load_seconds: float | None = None
@@ -120,7 +121,9 @@ async def build_report(state: AppState) -> HealthReport:
         return HealthReport(
             status="ok" if ok else "degraded",
             models=models,
-            dialogue=DialogueHealth(enabled=False, error=state.dialogue_error or "not loaded"),
+            dialogue=DialogueHealth(
+                enabled=state.dialogue_enabled, loaded=False, error=state.dialogue_error or "not loaded"
+            ),
         )
     database, actions, stores = await asyncio.gather(
         _database_health(state), service.action_status(), service.store_status()
@@ -130,6 +133,7 @@ async def build_report(state: AppState) -> HealthReport:
         models=models,
         dialogue=DialogueHealth(
             enabled=True,
+            loaded=True,
             model=service.model_version,
             fingerprint=service.model_fingerprint,
             load_seconds=round(service.load_seconds, 1),

@@ -31,7 +31,10 @@ WEBCHAT_SOURCE = "webchat"
 
 
 def _location(loc: tuple[Any, ...]) -> str:
+    """`message` for ("body", "message"); `body` for the body itself or a position in it (invalid JSON)."""
     parts = [str(part) for part in loc if part != "body"]
+    if len(parts) == 1 and isinstance(loc[-1], int):
+        return "body"
     return ".".join(parts) or "body"
 
 
