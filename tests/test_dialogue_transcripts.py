@@ -99,12 +99,12 @@ def test_fallback_payload_and_relogged_messages() -> None:
 
 
 def test_channel_names() -> None:
-    assert [conversation_channel(name) for name in ("web", "wechat", "rest", None, "collector")] == [
+    assert [conversation_channel(name) for name in ("web", "wechat", "rest", None, "cmdline")] == [
         "web",
         "wechat",
         "rest",
-        "rest",
-        "rest",
+        "cli",
+        "cli",
     ]
 
 

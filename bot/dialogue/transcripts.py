@@ -31,7 +31,8 @@ from bot.db.models.vocabulary import CHANNELS
 logger = logging.getLogger(__name__)
 
 CONVERSATION_MODE = "customer"
-DEFAULT_CHANNEL = "rest"
+# An input channel outside the vocabulary (Agent.handle_text, rasa shell): the same as actions/_db.py uses.
+DEFAULT_CHANNEL = "cli"
 _FALLBACK_INTENT = "nlu_fallback"
 # Bookkeeping of Rasa itself, not worth a line in a transcript.
 _SILENT_ACTIONS = frozenset({"action_listen", "action_session_start", "action_extract_slots"})
@@ -41,7 +42,8 @@ def conversation_channel(input_channel: str | None) -> str:
     """The conversation channel (vocabulary CHANNELS) of a Rasa input channel name.
 
     DialogueService passes a channel of CHANNELS as the input channel; anything else (`Agent.handle_text`
-    gives none, Rasa's own channels their own names) counts as the plain REST API.
+    gives none, `rasa shell` says "cmdline") is recorded under "cli", like the custom actions do, so the
+    turns and the outcome still land on one conversation row.
     """
     return input_channel if input_channel in CHANNELS else DEFAULT_CHANNEL
 
