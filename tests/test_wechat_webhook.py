@@ -8,21 +8,27 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 import xmltodict
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from wechatpy.crypto import WeChatCrypto
 
 from bot.app.main import create_app
 from bot.app.state import AppState
 from bot.channels.wechat import texts
-from bot.channels.wechat.conversation import WechatConversations
-from bot.db.models import WechatMessage, WechatUser
+from bot.channels.wechat.conversation import REPLY_BUDGET_SECONDS, WechatConversations
+from bot.corpus import lines_of
+from bot.db.models import Conversation, Customer, Turn, WechatMessage, WechatUser
+from bot.db.queries.wechat import bind_phone, bound_phone
+from bot.db.seed import default_as_of, seed_database
 from bot.db.session import session_scope
 from tests.test_wechat_protocol import (
     AES_APPID,
@@ -327,3 +333,91 @@ async def test_a_number_the_database_does_not_know_is_not_bound(harness: Harness
     await harness.post(text_xml("o-unknown", "13300000000", 6001))
     await harness.post(text_xml("o-unknown", "那怎么办", 6002))
     assert [call[3] for call in harness.dialogue.calls] == [None, None]
+
+
+# --- End to end: the real DialogueService, customer model and custom actions ------------------------------
+
+LEAVE_REASON = "隔壁联通的套餐便宜多了，我想转过去"
+
+
+@pytest.fixture
+def live(dialogue_app: TestClient, wechat_env: str) -> TestClient:
+    """The session's app with the real dialogue (conftest `dialogue_app`), on this test's seeded database.
+
+    DATABASE_URL is read per call by the actions, the transcripts and this channel, so the one loaded model
+    serves the SQLite and the PostgreSQL variant alike.
+    """
+    seed_database(wechat_env, customers=50, seed=7, as_of=default_as_of(date.today()))
+    return dialogue_app
+
+
+def a_customer_phone(url: str) -> str:
+    with session_scope(url) as session:
+        return session.execute(select(Customer.phone).where(Customer.status == "正常").order_by(Customer.id)).scalar()
+
+
+def customer_turns(url: str, openid: str) -> list[str]:
+    with session_scope(url) as session:
+        return list(
+            session.execute(
+                select(Turn.text)
+                .join(Conversation)
+                .where(Conversation.channel == "wechat", Conversation.sender_id == openid, Turn.role == "customer")
+                .order_by(Turn.id)
+            ).scalars()
+        )
+
+
+def post_live(client: TestClient, xml: str) -> tuple[httpx.Response, float]:
+    started = time.perf_counter()
+    response = client.post("/webhooks/wechat", params=signed_query(), content=xml.encode())
+    return response, time.perf_counter() - started
+
+
+def asks_for_the_number(reply: str) -> bool:
+    return any(line.text in reply for line in lines_of("utter_ask_phone"))
+
+
+def test_end_to_end_the_number_is_asked_once_and_bound_to_the_openid(live: TestClient, wechat_env: str) -> None:
+    openid = f"o-live-{uuid.uuid4().hex[:12]}"
+    phone = a_customer_phone(wechat_env)
+
+    first, seconds = post_live(live, text_xml(openid, LEAVE_REASON, 7001))
+    asked = reply_of(first, openid)
+    assert asks_for_the_number(asked), asked
+    assert seconds < REPLY_BUDGET_SECONDS
+
+    retry, _ = post_live(live, text_xml(openid, LEAVE_REASON, 7001))
+    assert reply_of(retry, openid) == asked
+    assert customer_turns(wechat_env, openid) == [LEAVE_REASON]  # one bot turn for two deliveries
+
+    identified, seconds = post_live(live, text_xml(openid, phone, 7002))
+    assert not asks_for_the_number(reply_of(identified, openid))
+    assert seconds < REPLY_BUDGET_SECONDS
+    with session_scope(wechat_env) as session:
+        assert bound_phone(session, openid) == phone
+
+    later, _ = post_live(live, text_xml(openid, "你们有什么优惠吗", 7003))
+    reply_of(later, openid)
+    tracker = live.portal.call(live.app.state.retention.dialogue.tracker, openid)
+    assert tracker.latest_message.metadata == {"phone": phone}
+    assert customer_turns(wechat_env, openid) == [LEAVE_REASON, phone, "你们有什么优惠吗"]
+
+
+def test_end_to_end_a_bound_openid_is_not_asked_and_can_answer_an_offer_by_number(
+    live: TestClient, wechat_env: str
+) -> None:
+    openid = f"o-live-{uuid.uuid4().hex[:12]}"
+    with session_scope(wechat_env) as session:
+        bind_phone(session, openid, a_customer_phone(wechat_env))
+
+    first, _ = post_live(live, text_xml(openid, LEAVE_REASON, 8001))
+    offer = reply_of(first, openid)
+    assert not asks_for_the_number(offer), offer
+    assert "回复 1：好的，就办这个" in offer, offer
+
+    accepted, _ = post_live(live, text_xml(openid, "1", 8002))
+    reply_of(accepted, openid)
+    assert customer_turns(wechat_env, openid) == [LEAVE_REASON, "/accept_offer"]
+    slots = live.portal.call(live.app.state.retention.dialogue.slots, openid)
+    assert slots["customer_found"] is True

@@ -104,7 +104,7 @@ class WechatConversations:
         return REPLY_SEPARATOR.join(await self._db(collect_replies, incoming.dedupe_key))
 
     async def drain(self) -> None:
-        """Wait for the bot turns still running (tests, and a graceful shutdown)."""
+        """Wait for the bot turns still running (tests use it to see what a late turn stored)."""
         if self._running:
             await asyncio.wait(set(self._running))
 
