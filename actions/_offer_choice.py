@@ -2,8 +2,10 @@
 
 `recommend_offers` gives the offers that are eligible and fit at all (score > 0). On top of it, because
 不推荐客户不适合的产品 and at most two offers are made:
-- the retention strategy of the leave reason (seed 002) decides which kinds of offer come first: a cheaper
-  plan for price, a device for a device problem, a renewal at contract end, keeping the number when moving;
+- once the customer has given a reason, only offers made for that reason are proposed (an offer that fits
+  only by need or usage — a trade-in subsidy after a billing error — is not an answer to it);
+- the retention strategy of the reason (seed 002) decides which kinds of offer come first: a cheaper plan for
+  price, a device for a device problem, a renewal at contract end, keeping the number when moving;
 - an offer whose usage band the customer is outside of is left out, not just ranked lower: no 199元 plan for
   3 GB a month, no 29元 plan for 500 minutes (never a plan far above — or below — the usage);
 - for money reasons the offer may not raise the monthly bill: not above today's average cost for price, low
@@ -21,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Conversation, Customer, MonthlyUsage, Offer, OfferHistory
-from bot.db.offer_rules import ineligibility_reasons, parse_suitability, suitability_score
+from bot.db.offer_rules import SuitabilityRules, ineligibility_reasons, parse_suitability, suitability_score
 from bot.db.queries import recommend_offers, record_offer_outcome, record_offer_proposal, usage_history
 from bot.db.signals import warning_signals
 
@@ -85,12 +87,15 @@ def monthly_total(offer: Offer, current_cost: Decimal) -> Decimal:
     return current_cost + Decimal(offer.monthly_price)
 
 
+def _rules(offer: Offer) -> SuitabilityRules:
+    return parse_suitability(offer.suitability, f"offer {offer.code} suitability")
+
+
 def fits_usage(offer: Offer, latest: MonthlyUsage | None) -> bool:
     """False when the customer's latest month is outside one of the offer's usage bands."""
     if latest is None:
         return True
-    bands = parse_suitability(offer.suitability, f"offer {offer.code} suitability").usage
-    return all(band.contains(float(getattr(latest, measure))) for measure, band in bands.items())
+    return all(band.contains(float(getattr(latest, measure))) for measure, band in _rules(offer).usage.items())
 
 
 def within_budget(offer: Offer, reason: str | None, spending: Spending) -> bool:
@@ -116,6 +121,7 @@ def suitable_offers(
         ranked.offer
         for ranked in recommend_offers(session, customer, today=today, reason=reason, need=need, limit=CANDIDATES)
         if ranked.offer.code not in exclude
+        and (reason is None or reason in _rules(ranked.offer).reasons)
         and (ranked.offer.type != KEEP_NUMBER_TYPE or KEEP_NUMBER_TYPE in preferred)
         and fits_usage(ranked.offer, spending.latest)
         and within_budget(ranked.offer, reason, spending)
