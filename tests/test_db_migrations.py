@@ -24,6 +24,8 @@ APP_TABLES = {
     "retention_outcomes",
     "churn_model_versions",
     "churn_scores",
+    "wechat_users",
+    "wechat_messages",
 }
 
 

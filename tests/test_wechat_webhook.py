@@ -400,7 +400,7 @@ def test_end_to_end_the_number_is_asked_once_and_bound_to_the_openid(live: TestC
     later, _ = post_live(live, text_xml(openid, "你们有什么优惠吗", 7003))
     reply_of(later, openid)
     tracker = live.portal.call(live.app.state.retention.dialogue.tracker, openid)
-    assert tracker.latest_message.metadata == {"phone": phone}
+    assert tracker.latest_message.metadata.items() >= {"phone": phone}.items()  # Rasa adds model_id and assistant_id
     assert customer_turns(wechat_env, openid) == [LEAVE_REASON, phone, "你们有什么优惠吗"]
 
 

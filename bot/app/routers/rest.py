@@ -76,6 +76,13 @@ class RestMessage(BaseModel):
         None, description='passed to the custom actions, e.g. {"phone": "13312345678", "source": "webchat"}'
     )
 
+    @classmethod
+    def validate(cls, value: Any) -> RestMessage:
+        """Refuse anything but a JSON object: pydantic 1 would turn `[{"sender": .., "message": ..}]` into a dict."""
+        if not isinstance(value, dict):
+            raise TypeError("the body must be a JSON object with sender and message")
+        return super().validate(value)
+
     @validator("sender")
     def sender_is_usable(cls, value: str) -> str:  # noqa: N805 - pydantic validator signature
         value = value.strip()
