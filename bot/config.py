@@ -39,7 +39,6 @@ class Settings:
     wechat_token: str = field(default_factory=lambda: _env("WECHAT_TOKEN", ""))
     wechat_appid: str = field(default_factory=lambda: _env("WECHAT_APPID", ""))
     wechat_aes_key: str = field(default_factory=lambda: _env("WECHAT_AES_KEY", ""))
-    wechat_secret: str = field(default_factory=lambda: _env("WECHAT_SECRET", ""))
     log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO").upper())
 
     # Training inputs: the fingerprint of these decides whether `train` has work to do.

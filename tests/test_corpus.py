@@ -248,6 +248,7 @@ def test_lines_for_prefers_the_reason_and_need_and_leaves_out_other_reasons() ->
     commits = lines_for("agent_commit", reason="reason_billing_error")
     assert commits[0].reason == "reason_billing_error" and commits[0].response == "utter_commit_ticket"
     assert {line.reason for line in commits} == {"reason_billing_error", "any"}
+    assert "utter_service_error" not in {line.response for line in lines_for("agent_commit")}  # apology only
 
     every_probe = lines_for("agent_probe")
     assert every_probe[0].when == {} and {line.response for line in every_probe} >= {"utter_probe_reason"}

@@ -99,7 +99,11 @@ class ScriptCorpus:
         first; entries for another reason (need) are left out. None means "not known": every entry qualifies
         and generic ones come first.
         """
-        chosen = [e for e in self.entries if e.act == act and _fits(e.reason, reason) and _fits(e.need, need)]
+        chosen = [
+            e
+            for e in self.entries
+            if e.act == act and not e.said_on_failure_by and _fits(e.reason, reason) and _fits(e.need, need)
+        ]  # an apology for a failed database call is never a model answer
         return _lines(_ranked(chosen, reason, need))
 
     def lines_of(self, name: str, reason: str | None = None, need: str | None = None) -> list[ScriptLine]:

@@ -5,7 +5,8 @@ Why rules with spaCy and not DIET or Rasa's RegexEntityExtractor (see docs/ARCHI
   「移动」 inside 「移动的」 or a model name glued to other characters is often not its own jieba token.
   `spacy.blank("zh")` segments into characters, so a phrase match never depends on word segmentation.
 - The EntityRuler gives every phrase a canonical id (移不动/中国移动/移动 → 中国移动) in one pass over the text,
-  and the gazetteer is plain data (`nlu_data/gazetteer.yml`) that supervisors can extend without retraining DIET.
+  and the gazetteer is plain data (`nlu_data/gazetteer.yml`) that supervisors can extend without writing annotated
+  examples (the model is retrained, as the gazetteer is part of its fingerprint).
 - RegexEntityExtractor only keeps patterns for entities that are annotated somewhere in the training data and
   cannot map a match to a canonical value.
 The gazetteer is read at training time and stored inside the model, so a trained model is self-contained.
