@@ -69,6 +69,11 @@ def create_executor(package: str) -> Any:
         executor.register_package(package)
     except SystemExit as exc:  # a sub-module failed to import; rasa_sdk logged the traceback
         raise ActionPackageError(f"a module of the custom action package {package!r} failed to import") from exc
+    # rasa_sdk registers every Action subclass imported anywhere in the process; keep this package's own.
+    for name, run in list(executor.actions.items()):
+        module = type(getattr(run, "__self__", run)).__module__
+        if module != package and not module.startswith(f"{package}."):
+            del executor.actions[name]
     return executor
 
 
