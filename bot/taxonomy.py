@@ -1,7 +1,8 @@
 """The label contract (shared/taxonomy.yml): customer intents, needs and agent acts.
 
 A copy lives in the package (bot/taxonomy.yml) so an installed or cloned project works on its own; a test
-keeps it identical to ../shared/taxonomy.yml whenever that file is beside the project.
+keeps it identical to ../shared/taxonomy.yml whenever that file is beside the project. Labels the project adds
+(the contract allows adding, never renaming) are in PROJECT_CUSTOMER_INTENTS, not in the copy.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ import yaml
 
 TAXONOMY_FILE = Path(__file__).resolve().with_name("taxonomy.yml")
 REASON_PREFIX = "reason_"
+# Customers type their number unprompted or in answer to another question; without its own intent a bare
+# number is read as whatever it resembles (goodbye, affirm) and the conversation goes astray.
+PROJECT_CUSTOMER_INTENTS = {"inform_phone": "只报了手机号码（主动报号，或回答核对身份的问题）"}
 
 
 @lru_cache(maxsize=1)
@@ -21,7 +25,7 @@ def _taxonomy() -> dict[str, dict[str, str]]:
 
 
 def customer_intents() -> list[str]:
-    return list(_taxonomy()["customer_intents"])
+    return [*_taxonomy()["customer_intents"], *PROJECT_CUSTOMER_INTENTS]
 
 
 def reason_intents() -> list[str]:
@@ -38,7 +42,7 @@ def agent_acts() -> list[str]:
 
 def description(label: str) -> str:
     """The Chinese description of a label, for UIs and reports."""
-    for section in _taxonomy().values():
+    for section in (*_taxonomy().values(), PROJECT_CUSTOMER_INTENTS):
         if label in section:
             return section[label]
     raise KeyError(label)

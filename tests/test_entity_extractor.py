@@ -41,6 +41,14 @@ def test_phone_numbers_need_eleven_digits(gazetteer: Gazetteer) -> None:
     assert [f for f in found if f[0] == "phone_number"] == [("phone_number", "13812345678", "13812345678")]
 
 
+def test_phone_numbers_written_in_groups_are_the_eleven_digits(gazetteer: Gazetteer) -> None:
+    found = extract(gazetteer, "我的号码是138 1234 5678，备用的159-8765-4321，不是138 1234 567")
+    assert [f for f in found if f[0] == "phone_number"] == [
+        ("phone_number", "13812345678", "138 1234 5678"),
+        ("phone_number", "15987654321", "159-8765-4321"),
+    ]
+
+
 def test_devices_and_plans_in_mixed_traditional_text(gazetteer: Gazetteer) -> None:
     found = extract(gazetteer, "我的iPhone 15 Pro信號差，129元套餐還有光貓")
     assert ("device", "iphone 15 pro", "iPhone 15 Pro") in found
