@@ -64,6 +64,14 @@ def open_ticket(session: Session, tracker: Tracker, customer: Customer, kind: st
     )
 
 
+def ticket_promise(ticket: Ticket, response: str) -> Reply:
+    """`response` quoting the ticket's number and due time, which stay in the slots for later lines."""
+    ticket_id, due = str(ticket.id), due_phrase(ticket.due_at)
+    reply = Reply(events=[SlotSet("ticket_id", ticket_id), SlotSet("ticket_due", due)])
+    reply.say(response, ticket_id=ticket_id, ticket_due=due)
+    return reply
+
+
 def unrecorded_promise() -> Reply:
     """When no ticket could be recorded: no number and no time to give, an apology and a colleague's
     follow-up instead (utter_service_error), and empty ticket slots so no later line quotes a stale number."""

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from actions._db import DatabaseAction, Reply, conversation_for
 from actions._identity import customer_of
-from actions._promises import due_phrase, follow_up_due, open_ticket, unrecorded_promise
+from actions._promises import due_phrase, follow_up_due, open_ticket, ticket_promise, unrecorded_promise
 from bot.db.queries import record_retention_outcome
 
 CALLBACK = "callback"
@@ -43,10 +43,7 @@ class ActionHandoff(DatabaseAction):
             reply.say("utter_handoff_unidentified", ticket_due=due)
             return reply
         ticket = open_ticket(session, tracker, customer, CALLBACK, "客户要求人工客服回电")
-        ticket_id, due = str(ticket.id), due_phrase(ticket.due_at)
-        reply = Reply(events=[SlotSet("ticket_id", ticket_id), SlotSet("ticket_due", due)])
-        reply.say("utter_handoff", ticket_id=ticket_id, ticket_due=due)
-        return reply
+        return ticket_promise(ticket, "utter_handoff")
 
     def fallback(self, tracker: Tracker) -> Reply:
         return unrecorded_promise()

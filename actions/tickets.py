@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
 from actions._db import DatabaseAction, Reply
 from actions._identity import customer_of
-from actions._promises import due_phrase, open_ticket, unrecorded_promise
+from actions._promises import open_ticket, ticket_promise, unrecorded_promise
 from actions._tracker import latest_intent
 
 logger = logging.getLogger(__name__)
@@ -65,10 +64,7 @@ class ActionCreateTicket(DatabaseAction):
             return self.fallback(tracker)
         kind = ticket_kind(tracker)
         ticket = open_ticket(session, tracker, customer, kind, TOPICS[kind])
-        ticket_id, due = str(ticket.id), due_phrase(ticket.due_at)
-        reply = Reply(events=[SlotSet("ticket_id", ticket_id), SlotSet("ticket_due", due)])
-        reply.say("utter_commit_ticket", ticket_id=ticket_id, ticket_due=due)
-        return reply
+        return ticket_promise(ticket, "utter_commit_ticket")
 
     def fallback(self, tracker: Tracker) -> Reply:
         return unrecorded_promise()
