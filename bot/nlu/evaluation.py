@@ -71,6 +71,12 @@ class SetReport:
         gold, predicted = zip(*pairs)
         return accuracy_score(gold, predicted), f1_score(gold, predicted, average="macro"), len(pairs)
 
+    def headline(self) -> tuple[str, str, str]:
+        """Reason macro-F1, need accuracy and need macro-F1 as printed; "-" where the set has none (agent acts)."""
+        reason = f"{self.reason_macro_f1():.3f}" if any(l.startswith(REASON_PREFIX) for l in self.labels) else "-"
+        need_acc, need_f1, need_n = self.need_scores()
+        return (reason, f"{need_acc:.3f}", f"{need_f1:.3f}") if need_n else (reason, "-", "-")
+
     def per_intent(self) -> list[tuple[str, float, float, float, int]]:
         precision, recall, f1, support = precision_recall_fscore_support(
             self.gold, self.predicted, labels=self.labels, zero_division=0
@@ -109,10 +115,10 @@ class EvaluationReport:
     def summary(self) -> str:
         lines = []
         for report in self.sets:
-            need_acc, need_f1, _ = report.need_scores()
+            reason, need_acc, need_f1 = report.headline()
             lines.append(
                 f"{report.name}: n={len(report.predictions)} intent acc={report.intent_accuracy():.3f} "
-                f"reason macro-F1={report.reason_macro_f1():.3f} need acc={need_acc:.3f} need macro-F1={need_f1:.3f}"
+                f"reason macro-F1={reason} need acc={need_acc} need macro-F1={need_f1}"
             )
         return "\n".join(lines)
 
@@ -219,10 +225,8 @@ def render_markdown(report: EvaluationReport, test_fraction: float) -> str:
         "|---|---|---|---|---|---|",
     ]
     for s in report.sets:
-        need_acc, need_f1, need_n = s.need_scores()
-        reason = f"{s.reason_macro_f1():.3f}" if any(l.startswith(REASON_PREFIX) for l in s.labels) else "-"
-        needs = (f"{need_acc:.3f}", f"{need_f1:.3f}") if need_n else ("-", "-")
-        lines.append(f"| {s.name} | {len(s.predictions)} | {s.intent_accuracy():.3f} | {reason} | {needs[0]} | {needs[1]} |")
+        reason, need_acc, need_f1 = s.headline()
+        lines.append(f"| {s.name} | {len(s.predictions)} | {s.intent_accuracy():.3f} | {reason} | {need_acc} | {need_f1} |")
     for s in report.sets:
         lines += ["", f"## {s.name}: per label", "", "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
         lines += [f"| {label} | {p:.3f} | {r:.3f} | {f:.3f} | {n} |" for label, p, r, f, n in s.per_intent()]
