@@ -46,12 +46,12 @@ from bot.nlu.chinese_numbers import parse_amount
 logger = logging.getLogger(__name__)
 
 _GAZETTEER_FILE = "gazetteer.json"
-# Entities whose value is computed from the matched text rather than looked up.
 def _phone_digits(text: str) -> str:
     """138 1234 5678 → 13812345678: the actions look customers up by the bare 11 digits."""
     return re.sub(r"\D", "", text)
 
 
+# Entities whose value is computed from the matched text rather than looked up.
 _VALUE_PARSERS = {"amount": parse_amount, "phone_number": _phone_digits}
 
 
