@@ -147,17 +147,20 @@ class ChurnModel:
         explained = np.flatnonzero(probabilities >= explain_from)
         weights = np.zeros((len(probabilities), len(FACTOR_GROUPS)))
         weights[explained] = self.factor_weights(encoded[explained], raw[explained])
-        assessments = []
-        for row, probability in enumerate(probabilities.tolist()):
-            ranked = np.argsort(-weights[row])[:TOP_FACTORS].tolist()
-            order = [g for g in ranked if weights[row, g] >= MIN_FACTOR_WEIGHT]
-            values = named(features[row]) if order else {}
-            factors = tuple(
+        # Ranked for all customers at once; only those with a factor above the noise floor get texts.
+        ranked = np.argsort(-weights, axis=1, kind="stable")[:, :TOP_FACTORS]
+        strong = np.take_along_axis(weights, ranked, axis=1) >= MIN_FACTOR_WEIGHT
+        factors: list[tuple[Factor, ...]] = [()] * len(probabilities)
+        for row in np.flatnonzero(strong.any(axis=1)).tolist():
+            values = named(features[row])
+            factors[row] = tuple(
                 Factor(FACTOR_GROUPS[g].key, render(FACTOR_GROUPS[g].key, values), float(weights[row, g]))
-                for g in order
+                for g in ranked[row][strong[row]].tolist()
             )
-            assessments.append(Assessment(probability, band_for(probability), factors))
-        return assessments
+        return [
+            Assessment(probability, band_for(probability), row_factors)
+            for probability, row_factors in zip(probabilities.tolist(), factors)
+        ]
 
     # --- persistence -------------------------------------------------------------------------------------
 
