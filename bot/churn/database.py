@@ -53,12 +53,16 @@ def _processed(process: Callable[[Any], Any], values: Sequence[Any]) -> list[Any
     """One column's values as bound: each distinct value processed once where values are hashable.
 
     A column is processed as a whole because a batch repeats values (one scored_at, a few months and plan
-    fees) and the processors (timestamps, amounts) cost microseconds each; JSON lists are processed one by one.
+    fees, mostly empty factor lists) and the processors (timestamps, amounts, JSON) cost microseconds each.
+    JSON documents are told apart by their repr, which is equal only for equal documents of JSON's types.
     """
-    if not values or isinstance(values[0], (list, dict)):
-        return list(map(process, values))
-    distinct = {value: process(value) for value in set(values)}
-    return list(map(distinct.__getitem__, values))
+    if values and isinstance(values[0], (list, dict)):
+        keys: Sequence[Any] = list(map(repr, values))
+        distinct = {key: process(value) for key, value in dict(zip(keys, values)).items()}
+    else:
+        keys = values
+        distinct = {value: process(value) for value in set(values)}
+    return list(map(distinct.__getitem__, keys))
 
 
 def bulk_load(session: Session, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
