@@ -86,7 +86,7 @@ def test_every_reason_has_emotional_and_rational_examples(customer: list[Example
 
 def test_challenge_sets_do_not_leak_into_training(customer: list[Example], agent: list[Example]) -> None:
     training = {key(e.text) for e in customer + agent}
-    for name in ("customer_challenge.yml", "agent_challenge.yml"):
+    for name in ("customer_challenge.yml", "customer_holdout.yml", "agent_challenge.yml"):
         challenge = read_examples([ROOT / "tests" / "data" / name])
         leaked = [e.text for e in challenge if key(e.text) in training]
         assert not leaked, f"{name}: {leaked}"
