@@ -62,13 +62,24 @@ def _identity_and_profile(customers: Table) -> list[ColumnElement[Any]]:
     ]
 
 
-def load_snapshots(session: Session, condition: ColumnElement[bool] | None = None) -> list[CustomerSnapshot]:
-    """Every customer matching `condition` (all when None), ordered by 号码 so that splits are reproducible.
+def _two_latest_months(session: Session, condition: ColumnElement[bool] | None) -> tuple[Any, Any, Any]:
+    """(from clause, current month, previous month) joining each customer to their two latest usage rows.
 
-    Each customer's two latest months come from one window function (row_number, in SQLite ≥ 3.25 and
-    PostgreSQL); on PostgreSQL it is twice as fast as correlated max(month) lookups, on SQLite about even.
+    PostgreSQL ranks the months with one window function (twice as fast there as a lookup per customer).
+    SQLite would materialise that ranking and build two temporary indexes on it; two index look-ups per
+    customer through the (customer_id, month) index are a quarter faster.
     """
     customers, usage = Customer.__table__, MonthlyUsage.__table__
+    if session.get_bind().dialect.name == "sqlite":
+        current, previous = usage.alias("current_usage"), usage.alias("previous_usage")
+        latest = select(usage.c.id).where(usage.c.customer_id == customers.c.id).order_by(usage.c.month.desc())
+        return (
+            customers.outerjoin(current, current.c.id == latest.limit(1).scalar_subquery()).outerjoin(
+                previous, previous.c.id == latest.limit(1).offset(1).scalar_subquery()
+            ),
+            current,
+            previous,
+        )
     ranked = select(
         *[usage.c[field] for field in ("customer_id", *CURRENT_USAGE_FIELDS)],
         func.row_number().over(partition_by=usage.c.customer_id, order_by=usage.c.month.desc()).label("recency"),
@@ -77,15 +88,26 @@ def load_snapshots(session: Session, condition: ColumnElement[bool] | None = Non
         ranked = ranked.where(usage.c.customer_id.in_(select(customers.c.id).where(condition)))
     ranked = ranked.cte("ranked_usage")
     current, previous = ranked.alias("current_usage"), ranked.alias("previous_usage")
+    return (
+        customers.outerjoin(current, and_(current.c.customer_id == customers.c.id, current.c.recency == 1)).outerjoin(
+            previous, and_(previous.c.customer_id == customers.c.id, previous.c.recency == 2)
+        ),
+        current,
+        previous,
+    )
+
+
+def load_snapshots(session: Session, condition: ColumnElement[bool] | None = None) -> list[CustomerSnapshot]:
+    """Every customer matching `condition` (all when None), ordered by 号码 so that splits are reproducible."""
+    customers = Customer.__table__
+    joined, current, previous = _two_latest_months(session, condition)
     statement = (
         select(
             *_identity_and_profile(customers),
             *[_as_model_value(current.c[field]) for field in CURRENT_USAGE_FIELDS],
             *[_as_model_value(previous.c[field]) for field in PREVIOUS_USAGE_FIELDS],
         )
-        .select_from(customers)
-        .outerjoin(current, and_(current.c.customer_id == customers.c.id, current.c.recency == 1))
-        .outerjoin(previous, and_(previous.c.customer_id == customers.c.id, previous.c.recency == 2))
+        .select_from(joined)
         .order_by(customers.c.phone)
     )
     if condition is not None:
