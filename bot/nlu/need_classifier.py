@@ -25,9 +25,11 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.featurizers.featurizer import Featurizer
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, METADATA, METADATA_EXAMPLE, TEXT
+from rasa.shared.nlu.constants import INTENT, METADATA, METADATA_EXAMPLE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.sentence_features import sentence_features
 
 logger = logging.getLogger(__name__)
 
@@ -44,16 +46,6 @@ def example_need(message: Message) -> str | None:
     example = metadata.get(METADATA_EXAMPLE) or {}
     need = example.get(NEED) if isinstance(example, dict) else None
     return need if need in NEED_LABELS else None
-
-
-def _sentence_features(message: Message) -> csr_matrix:
-    """The text's sentence features, sparse then dense, each in featurizer order: what
-    `get_sparse_features(TEXT)[1]` and `get_dense_features(TEXT)[1]` give, without their deep copies and
-    their combining of the sequence features too (most of this component's time per message)."""
-    sentence = [f for f in message.features if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE]
-    parts = [csr_matrix(f.features) for f in sentence if f.is_sparse()]
-    parts += [csr_matrix(f.features) for f in sentence if f.is_dense()]
-    return hstack(parts) if parts else csr_matrix((1, 0))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -112,7 +104,7 @@ class NeedClassifier(GraphComponent):
         return csr_matrix(rows)
 
     def _features(self, messages: list[Message]) -> csr_matrix:
-        matrix = vstack([_sentence_features(message) for message in messages]).tocsr()
+        matrix = vstack([sentence_features(message) for message in messages]).tocsr()
         if self._config["use_intent_feature"] and self._intents:
             matrix = hstack([matrix, self._intent_features(messages)]).tocsr()
         return matrix

@@ -1,0 +1,151 @@
+"""A second opinion on the intent: logistic regression over the featurizers' bag of words and characters.
+
+DIET and a linear model over the same n-grams make different mistakes on messages unlike the training
+examples; the average of their probabilities beat DIET on the held-out split, the challenge set and the
+customer holdout set, and the linear model alone on the first two (docs/ARCHITECTURE.md). Counts are weighted
+like tf-idf (log of the count × inverse document frequency, unit length) so that long messages and common
+characters do not dominate.
+
+Runs right after DIETClassifier: it replaces `intent` and `intent_ranking` with the blend, so the intent guard,
+the need classifier and FallbackClassifier all see the combined answer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.featurizers.featurizer import Featurizer
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.sparse import csr_matrix, diags, vstack
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize
+
+from bot.nlu.sentence_features import sentence_features
+
+logger = logging.getLogger(__name__)
+
+INTENT_RANKING = "intent_ranking"
+_MODEL_FILE = "linear_intent.skops"
+_IDF_FILE = "linear_intent_idf.json"
+
+
+def _weighted(counts: csr_matrix, idf: np.ndarray) -> csr_matrix:
+    logged = counts.astype(np.float64).tocsr(copy=True)
+    logged.data = np.log1p(logged.data)
+    return normalize(logged @ diags(idf), norm="l2", axis=1)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class LinearIntentBlend(GraphComponent):
+    """Blends DIET's intent probabilities with a logistic regression's (weight: `linear_weight`)."""
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return [Featurizer]
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "C": 10.0,  # weak regularisation: the tf-idf rows have unit length
+            "max_iter": 5000,
+            "linear_weight": 0.5,  # a plain average of the two models
+            "ranking_length": 10,
+        }
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        classifier: LogisticRegression | None = None,
+        idf: np.ndarray | None = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._classifier = classifier
+        self._idf = idf
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LinearIntentBlend:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
+        labels = [m.get(INTENT) for m in examples]
+        if len(set(labels)) < 2:
+            logger.warning("LinearIntentBlend: fewer than two intents in the training data; DIET decides alone.")
+            return self._resource
+        counts = vstack([sentence_features(m) for m in examples]).tocsr()
+        document_frequency = np.asarray((counts > 0).sum(axis=0)).ravel()
+        self._idf = np.log((1.0 + counts.shape[0]) / (1.0 + document_frequency)) + 1.0
+        self._classifier = LogisticRegression(C=self._config["C"], max_iter=self._config["max_iter"])
+        self._classifier.fit(_weighted(counts, self._idf), labels)
+        self.persist()
+        return self._resource
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if self._classifier is None or self._idf is None or not messages:
+            return messages
+        counts = vstack([sentence_features(message) for message in messages]).tocsr()
+        linear = self._classifier.predict_proba(_weighted(counts, self._idf))
+        names = list(self._classifier.classes_)
+        weight = self._config["linear_weight"]
+        for message, probabilities in zip(messages, linear):
+            diet = {entry[INTENT_NAME_KEY]: entry["confidence"] for entry in message.get(INTENT_RANKING) or []}
+            blended = {
+                name: (1.0 - weight) * diet.get(name, 0.0) + weight * float(p) for name, p in zip(names, probabilities)
+            }
+            ranking = [
+                {INTENT_NAME_KEY: name, "confidence": confidence}
+                for name, confidence in sorted(blended.items(), key=lambda item: -item[1])
+            ][: self._config["ranking_length"]]
+            message.set(INTENT, dict(ranking[0]), add_to_output=True)
+            message.set(INTENT_RANKING, ranking, add_to_output=True)
+        return messages
+
+    def persist(self) -> None:
+        import skops.io as sio
+
+        with self._model_storage.write_to(self._resource) as directory:
+            sio.dump(self._classifier, directory / _MODEL_FILE)
+            (directory / _IDF_FILE).write_text(json.dumps(self._idf.tolist()), encoding="utf-8")
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> LinearIntentBlend:
+        import skops.io as sio
+
+        try:
+            with model_storage.read_from(resource) as directory:
+                model_file = directory / _MODEL_FILE
+                untrusted = sio.get_untrusted_types(file=model_file)
+                if untrusted:
+                    raise ValueError(f"untrusted types in the linear intent model: {untrusted}")
+                classifier = sio.load(model_file, trusted=False)
+                idf = np.array(json.loads((directory / _IDF_FILE).read_text(encoding="utf-8")))
+        except ValueError as exc:
+            logger.warning("LinearIntentBlend: no trained linear model in this Rasa model (%s).", exc)
+            return cls.create(config, model_storage, resource, execution_context)
+        return cls(config, model_storage, resource, classifier=classifier, idf=idf)
