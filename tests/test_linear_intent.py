@@ -51,12 +51,12 @@ def featured(text: str, counts: list[float], ranking: list[tuple[str, float]]) -
 
 
 class FixedLinear:
-    """A fitted-classifier stand-in with fixed probabilities, to check the blending arithmetic."""
+    """A fitted-model stand-in whose probabilities are 0.1 / 0.7 / 0.2 whatever the text (only the intercepts
+    count), to check the blending arithmetic."""
 
     classes_ = np.array(["greet", "thank", "goodbye"])
-
-    def predict_proba(self, features: csr_matrix) -> np.ndarray:
-        return np.tile([0.1, 0.7, 0.2], (features.shape[0], 1))
+    coef_ = np.zeros((3, 3))
+    intercept_ = np.log([0.1, 0.7, 0.2])
 
 
 def test_blend_averages_both_models_and_reranks() -> None:
@@ -79,3 +79,20 @@ def test_weighting_damps_repeats_and_normalises_rows() -> None:
     weighted = _weighted(csr_matrix([[1.0, 0.0, 9.0], [0.0, 2.0, 0.0]]), np.array([1.0, 1.0, 1.0])).toarray()
     assert np.linalg.norm(weighted, axis=1) == pytest.approx([1.0, 1.0])
     assert weighted[0, 2] / weighted[0, 0] == pytest.approx(np.log(10) / np.log(2))
+
+
+def test_fast_probabilities_equal_sklearns() -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    from bot.nlu.linear_intent import _probabilities
+
+    rng = np.random.RandomState(0)
+    features = _weighted(csr_matrix(rng.poisson(0.3, size=(120, 40)).astype(float)), rng.rand(40) + 1.0)
+    for classes in (2, 5):
+        classifier = LogisticRegression(max_iter=1000).fit(features, np.arange(120) % classes)
+        assert _probabilities(classifier, features) == pytest.approx(classifier.predict_proba(features))
+
+
+def test_weighting_leaves_empty_rows_empty() -> None:
+    weighted = _weighted(csr_matrix([[0.0, 0.0], [3.0, 0.0]]), np.array([2.0, 1.0])).toarray()
+    assert weighted.tolist() == [[0.0, 0.0], [1.0, 0.0]]
