@@ -25,7 +25,7 @@ def test_model_archive_contains_the_linear_intent_model(tiny_nlu_model: Path) ->
     with tarfile.open(tiny_nlu_model) as archive:
         names = archive.getnames()
     assert any(name.endswith("linear_intent.skops") for name in names)
-    assert any(name.endswith("linear_intent_idf.json") for name in names)
+    assert any(name.endswith("linear_intent.json") for name in names)
 
 
 def test_loaded_model_knows_its_training_intents(tiny_nlu_model: Path) -> None:

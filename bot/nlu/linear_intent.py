@@ -12,7 +12,6 @@ the need classifier and FallbackClassifier all see the combined answer.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -29,12 +28,12 @@ from scipy.sparse import csr_matrix, vstack
 from sklearn.linear_model import LogisticRegression
 
 from bot.nlu.sentence_features import sentence_features
+from bot.nlu.stored_classifier import load_classifier, save_classifier
 
 logger = logging.getLogger(__name__)
 
 INTENT_RANKING = "intent_ranking"
-_MODEL_FILE = "linear_intent.skops"
-_IDF_FILE = "linear_intent_idf.json"
+_STORED_NAME = "linear_intent"  # linear_intent.skops and .json in the model
 
 
 def _weighted(counts: csr_matrix, idf: np.ndarray) -> csr_matrix:
@@ -132,11 +131,8 @@ class LinearIntentBlend(GraphComponent):
         return messages
 
     def persist(self) -> None:
-        import skops.io as sio
-
         with self._model_storage.write_to(self._resource) as directory:
-            sio.dump(self._classifier, directory / _MODEL_FILE)
-            (directory / _IDF_FILE).write_text(json.dumps(self._idf.tolist()), encoding="utf-8")
+            save_classifier(directory, _STORED_NAME, self._classifier, {"idf": self._idf.tolist()})
 
     @classmethod
     def load(
@@ -147,17 +143,10 @@ class LinearIntentBlend(GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> LinearIntentBlend:
-        import skops.io as sio
-
         try:
             with model_storage.read_from(resource) as directory:
-                model_file = directory / _MODEL_FILE
-                untrusted = sio.get_untrusted_types(file=model_file)
-                if untrusted:
-                    raise ValueError(f"untrusted types in the linear intent model: {untrusted}")
-                classifier = sio.load(model_file, trusted=False)
-                idf = np.array(json.loads((directory / _IDF_FILE).read_text(encoding="utf-8")))
+                classifier, meta = load_classifier(directory, _STORED_NAME)
         except ValueError as exc:
             logger.warning("LinearIntentBlend: no trained linear model in this Rasa model (%s).", exc)
             return cls.create(config, model_storage, resource, execution_context)
-        return cls(config, model_storage, resource, classifier=classifier, idf=idf)
+        return cls(config, model_storage, resource, classifier=classifier, idf=np.array(meta["idf"]))

@@ -12,7 +12,6 @@ intent classifier runs earlier in the pipeline, so its prediction is available a
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -30,14 +29,14 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.sentence_features import sentence_features
+from bot.nlu.stored_classifier import load_classifier, save_classifier
 
 logger = logging.getLogger(__name__)
 
 NEED = "need"
 NEED_RANKING = "need_ranking"
 NEED_LABELS = ("emotional", "rational", "none")
-_MODEL_FILE = "need_classifier.skops"
-_META_FILE = "need_classifier.json"
+_STORED_NAME = "need_classifier"  # need_classifier.skops and .json in the model
 
 
 def example_need(message: Message) -> str | None:
@@ -144,11 +143,8 @@ class NeedClassifier(GraphComponent):
         return messages
 
     def persist(self) -> None:
-        import skops.io as sio
-
         with self._model_storage.write_to(self._resource) as directory:
-            sio.dump(self._classifier, directory / _MODEL_FILE)
-            (directory / _META_FILE).write_text(json.dumps({"intents": self._intents}), encoding="utf-8")
+            save_classifier(directory, _STORED_NAME, self._classifier, {"intents": self._intents})
 
     @classmethod
     def load(
@@ -159,16 +155,9 @@ class NeedClassifier(GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> NeedClassifier:
-        import skops.io as sio
-
         try:
             with model_storage.read_from(resource) as directory:
-                model_file = directory / _MODEL_FILE
-                untrusted = sio.get_untrusted_types(file=model_file)
-                if untrusted:
-                    raise ValueError(f"untrusted types in the need model: {untrusted}")
-                classifier = sio.load(model_file, trusted=False)
-                meta = json.loads((directory / _META_FILE).read_text(encoding="utf-8"))
+                classifier, meta = load_classifier(directory, _STORED_NAME)
         except ValueError as exc:
             logger.warning("NeedClassifier: no trained need model in this Rasa model (%s).", exc)
             return cls.create(config, model_storage, resource, execution_context)
