@@ -14,10 +14,15 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, ENTITY_ATTRIBUTE_TYPE, INTENT, INTENT_NAME_KEY
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_TYPE,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+)
 from rasa.shared.nlu.training_data.message import Message
-
-INTENT_RANKING = "intent_ranking"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -53,12 +58,12 @@ class EntityBackedIntentGuard(GraphComponent):
                 continue
             ranking = [
                 entry
-                for entry in message.get(INTENT_RANKING) or []
+                for entry in message.get(INTENT_RANKING_KEY) or []
                 if not self._unsupported(entry.get(INTENT_NAME_KEY), entity_types)
             ]
-            message.set(INTENT_RANKING, ranking, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
             if ranking:
                 message.set(INTENT, dict(ranking[0]), add_to_output=True)
             else:  # nothing else was ranked: no intent at all, which FallbackClassifier turns into nlu_fallback
-                message.set(INTENT, {INTENT_NAME_KEY: None, "confidence": 0.0}, add_to_output=True)
+                message.set(INTENT, {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True)
         return messages

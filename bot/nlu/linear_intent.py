@@ -21,7 +21,13 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.featurizers.featurizer import Featurizer
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix, vstack
@@ -32,7 +38,6 @@ from bot.nlu.stored_classifier import load_classifier, save_classifier
 
 logger = logging.getLogger(__name__)
 
-INTENT_RANKING = "intent_ranking"
 _STORED_NAME = "linear_intent"  # linear_intent.skops and .json in the model
 
 
@@ -118,16 +123,19 @@ class LinearIntentBlend(GraphComponent):
         names = list(self._classifier.classes_)
         weight = self._config["linear_weight"]
         for message, probabilities in zip(messages, linear):
-            diet = {entry[INTENT_NAME_KEY]: entry["confidence"] for entry in message.get(INTENT_RANKING) or []}
+            diet = {
+                entry[INTENT_NAME_KEY]: entry[PREDICTED_CONFIDENCE_KEY]
+                for entry in message.get(INTENT_RANKING_KEY) or []
+            }
             blended = {
                 name: (1.0 - weight) * diet.get(name, 0.0) + weight * float(p) for name, p in zip(names, probabilities)
             }
             ranking = [
-                {INTENT_NAME_KEY: name, "confidence": confidence}
+                {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence}
                 for name, confidence in sorted(blended.items(), key=lambda item: -item[1])
             ][: self._config["ranking_length"]]
             message.set(INTENT, dict(ranking[0]), add_to_output=True)
-            message.set(INTENT_RANKING, ranking, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
 
     def persist(self) -> None:
