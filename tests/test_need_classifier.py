@@ -64,3 +64,41 @@ def test_untrained_component_answers_none_instead_of_failing() -> None:
     component = NeedClassifier({}, LocalModelStorage(Path("/nonexistent")), Resource("need"))
     [message] = component.process([Message.build("你好")])
     assert message.get("need") == {"name": "none", "confidence": 0.0}
+
+
+def _featured(text: str, intent: str, vector: list[float], need: str | None = None) -> "Message":
+    from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+    from scipy.sparse import csr_matrix
+
+    metadata = {"need": need} if need else None
+    message = Message.build(text, intent, example_metadata=metadata)
+    if need is None:  # a message at inference carries the predicted intent as a dict
+        message.set("intent", {"name": intent, "confidence": 0.9})
+    message.add_features(Features(csr_matrix([vector]), FEATURE_TYPE_SENTENCE, TEXT, "test"))
+    return message
+
+
+def test_an_intent_never_annotated_none_never_gets_none(tmp_path: Path) -> None:
+    """Words seen only in neutral messages must not take the need away from a leave reason."""
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    examples = [_featured(f"n{i}", "greet", [1.0, 0.0, 0.0], "none") for i in range(6)]
+    examples += [_featured(f"e{i}", "reason_price_high", [0.0, 1.0, 0.0], "emotional") for i in range(6)]
+    examples += [_featured(f"r{i}", "reason_price_high", [0.0, 0.0, 1.0], "rational") for i in range(6)]
+    storage, resource = LocalModelStorage(tmp_path), Resource("need")
+    config = {"use_intent_feature": False}
+    NeedClassifier(config, storage, resource).train(TrainingData(examples))
+    loaded = NeedClassifier.load(config, storage, resource, None)  # type: ignore[arg-type]
+
+    neutral_words_as_reason, neutral_words_as_greeting = loaded.process(
+        [_featured("x", "reason_price_high", [1.0, 0.0, 0.0]), _featured("y", "greet", [1.0, 0.0, 0.0])]
+    )
+    assert neutral_words_as_greeting.get("need")["name"] == "none"
+    ranking = {item["name"]: item["confidence"] for item in neutral_words_as_reason.get("need_ranking")}
+    assert ranking["none"] == 0.0
+    assert neutral_words_as_reason.get("need")["name"] in {"emotional", "rational"}
+    assert sum(ranking.values()) == pytest.approx(1.0)

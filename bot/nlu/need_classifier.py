@@ -8,6 +8,11 @@ classifier that adds `need: {name, confidence}` to every parsed message.
 It reads the sentence-level features that the featurizers already computed (no second vocabulary to keep in
 sync) and, optionally, the intent as a one-hot feature: greetings and thanks rarely carry a need, and the
 intent classifier runs earlier in the pipeline, so its prediction is available at inference time.
+
+An intent whose training examples never carry `none` (every leave reason, a compensation request: the guide's
+rule, docs/NLU_GUIDE.md) never gets `none` at inference either. The linear model alone sometimes answers
+`none` for a short complaint (「客服敷衍」, 「友商香」) whose words it has mostly seen in neutral messages; the flow
+would then skip both empathy and action.
 """
 
 from __future__ import annotations
@@ -75,12 +80,14 @@ class NeedClassifier(GraphComponent):
         resource: Resource,
         classifier: LogisticRegression | None = None,
         intents: list[str] | None = None,
+        needful_intents: list[str] | None = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
         self._classifier = classifier
         self._intents = intents or []
+        self._needful_intents = frozenset(needful_intents or ())
 
     @classmethod
     def create(
@@ -115,6 +122,8 @@ class NeedClassifier(GraphComponent):
             logger.warning("NeedClassifier: fewer than two need labels in the training data; not trained.")
             return self._resource
         self._intents = sorted({m.get(INTENT) for m in examples if m.get(INTENT)})
+        with_none = {m.get(INTENT) for m, label in zip(examples, labels) if label == "none"}
+        self._needful_intents = frozenset(set(self._intents) - with_none)
         classifier = LogisticRegression(
             C=self._config["C"],
             max_iter=self._config["max_iter"],
@@ -134,6 +143,7 @@ class NeedClassifier(GraphComponent):
         probabilities = self._classifier.predict_proba(self._features(messages))
         classes = list(self._classifier.classes_)
         for message, row in zip(messages, probabilities):
+            row = self._without_none_for_needful_intent(message, classes, row)
             ranking = sorted(
                 ({"name": name, "confidence": float(p)} for name, p in zip(classes, row)),
                 key=lambda item: -item["confidence"],
@@ -142,9 +152,19 @@ class NeedClassifier(GraphComponent):
             message.set(NEED_RANKING, ranking, add_to_output=True)
         return messages
 
+    def _without_none_for_needful_intent(self, message: Message, classes: list[str], row: np.ndarray) -> np.ndarray:
+        intent = message.get(INTENT)
+        name = intent.get("name") if isinstance(intent, dict) else intent
+        if name not in self._needful_intents or "none" not in classes:
+            return row
+        row = row.copy()
+        row[classes.index("none")] = 0.0
+        return row / row.sum()
+
     def persist(self) -> None:
         with self._model_storage.write_to(self._resource) as directory:
-            save_classifier(directory, _STORED_NAME, self._classifier, {"intents": self._intents})
+            metadata = {"intents": self._intents, "needful_intents": sorted(self._needful_intents)}
+            save_classifier(directory, _STORED_NAME, self._classifier, metadata)
 
     @classmethod
     def load(
@@ -161,4 +181,11 @@ class NeedClassifier(GraphComponent):
         except ValueError as exc:
             logger.warning("NeedClassifier: no trained need model in this Rasa model (%s).", exc)
             return cls.create(config, model_storage, resource, execution_context)
-        return cls(config, model_storage, resource, classifier=classifier, intents=meta["intents"])
+        return cls(
+            config,
+            model_storage,
+            resource,
+            classifier=classifier,
+            intents=meta["intents"],
+            needful_intents=meta.get("needful_intents"),
+        )
