@@ -159,7 +159,8 @@ class NeedClassifier(GraphComponent):
             return row
         row = row.copy()
         row[classes.index("none")] = 0.0
-        return row / row.sum()
+        total = row.sum()
+        return row / total if total > 0 else row
 
     def persist(self) -> None:
         with self._model_storage.write_to(self._resource) as directory:
