@@ -84,6 +84,13 @@ def test_every_reason_has_emotional_and_rational_examples(customer: list[Example
         assert found["emotional"] >= 15 and found["rational"] >= 15, f"{intent}: {dict(found)}"
 
 
+def test_a_leave_reason_or_compensation_request_always_carries_a_need(customer: list[Example]) -> None:
+    """The guide's rule, which the need classifier turns into "never none for these intents"."""
+    needful = set(reason_intents()) | {"request_compensation"}
+    wrong = [(e.intent, e.text) for e in customer if e.intent in needful and e.need == "none"]
+    assert not wrong, wrong[:20]
+
+
 def test_challenge_sets_do_not_leak_into_training(customer: list[Example], agent: list[Example]) -> None:
     training = {key(e.text) for e in customer + agent}
     for name in ("customer_challenge.yml", "customer_holdout.yml", "agent_challenge.yml"):
