@@ -1,0 +1,109 @@
+"""Character n-grams over the whole message, across jieba's word boundaries, for the need classifier.
+
+Rasa's CountVectorsFeaturizer builds its `char_wb` n-grams from the tokens joined by spaces, so an n-gram never
+crosses a jieba word boundary. The feeling in a customer's words often sits exactly there: jieba cuts 「贵死了」
+into 贵/死/了 and 「服了」 into 服/了, and the sigh 「唉」 attaches to whatever follows. This featurizer adds the
+n-grams of the normalised text as one sentence-level vector.
+
+It sits after the intent classifiers in config.yml, so DIET and the linear intent model never see it (on the
+held-out split it did not help them); the need classifier, which reads every sentence feature, does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.featurizers.sparse_featurizer.sparse_featurizer import SparseFeaturizer
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from rasa.shared.utils.io import read_json_file, dump_obj_as_json_to_file
+from sklearn.feature_extraction.text import CountVectorizer
+
+_VOCABULARY_FILE = "whole_text_vocabulary.json"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
+class WholeTextCharFeaturizer(SparseFeaturizer, GraphComponent):
+    """Counts of the message's character n-grams (`min_ngram`..`max_ngram`) as sentence features."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {**SparseFeaturizer.get_default_config(), "min_ngram": 1, "max_ngram": 3}
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        vocabulary: dict[str, int] | None = None,
+    ) -> None:
+        super().__init__(resource.name, {**self.get_default_config(), **config})
+        self._model_storage = model_storage
+        self._resource = resource
+        self._vectorizer = self._make_vectorizer(vocabulary) if vocabulary else None
+
+    def _make_vectorizer(self, vocabulary: dict[str, int] | None = None) -> CountVectorizer:
+        return CountVectorizer(
+            analyzer="char",
+            ngram_range=(self._config["min_ngram"], self._config["max_ngram"]),
+            lowercase=False,  # ChineseTextNormalizer already folded case and width
+            vocabulary=vocabulary,
+        )
+
+    @classmethod
+    def validate_config(cls, config: dict[str, Any]) -> None:
+        if not 1 <= config["min_ngram"] <= config["max_ngram"]:
+            raise ValueError(f"WholeTextCharFeaturizer: need 1 <= min_ngram <= max_ngram, got {config}")
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> WholeTextCharFeaturizer:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        texts = [m.get(TEXT) for m in training_data.training_examples if m.get(TEXT)]
+        if texts:
+            self._vectorizer = self._make_vectorizer().fit(texts)
+            with self._model_storage.write_to(self._resource) as directory:
+                vocabulary = {gram: int(index) for gram, index in self._vectorizer.vocabulary_.items()}
+                dump_obj_as_json_to_file(directory / _VOCABULARY_FILE, vocabulary)
+        return self._resource
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self.process(training_data.training_examples)
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if self._vectorizer is None:
+            return messages
+        for message in messages:
+            if message.get(TEXT):
+                counts = self._vectorizer.transform([message.get(TEXT)])
+                self.add_features_to_message(None, counts.tocoo(), TEXT, message)
+        return messages
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> WholeTextCharFeaturizer:
+        try:
+            with model_storage.read_from(resource) as directory:
+                vocabulary = read_json_file(directory / _VOCABULARY_FILE)
+        except (ValueError, FileNotFoundError):
+            vocabulary = None  # trained on no text: adds nothing
+        return cls(config, model_storage, resource, vocabulary=vocabulary)
