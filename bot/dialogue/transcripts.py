@@ -23,8 +23,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rasa.core.tracker_store import TrackerStore
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker, TrackerEventDiffEngine
+from rasa.shared.nlu.constants import INTENT_RANKING_KEY
 
 from bot.db.models.vocabulary import CHANNELS
 
@@ -33,7 +35,6 @@ logger = logging.getLogger(__name__)
 CONVERSATION_MODE = "customer"
 # An input channel outside the vocabulary (Agent.handle_text, rasa shell): the same as actions/_db.py uses.
 DEFAULT_CHANNEL = "cli"
-_FALLBACK_INTENT = "nlu_fallback"
 # Bookkeeping of Rasa itself, not worth a line in a transcript.
 _SILENT_ACTIONS = frozenset({"action_listen", "action_session_start", "action_extract_slots"})
 
@@ -74,9 +75,13 @@ def customer_annotations(parse_data: dict[str, Any]) -> dict[str, Any]:
     threshold Rasa says `nlu_fallback`, which is no label a supervisor could confirm or correct; the low
     confidence still shows it. `need` is absent for button payloads (`/accept_offer`), which skip the NLU.
     """
-    ranking = [item for item in parse_data.get("intent_ranking") or [] if item.get("name") != _FALLBACK_INTENT]
+    ranking = [
+        item
+        for item in parse_data.get(INTENT_RANKING_KEY) or []
+        if item.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME
+    ]
     top = ranking[0] if ranking else parse_data.get("intent") or {}
-    if top.get("name") == _FALLBACK_INTENT:
+    if top.get("name") == DEFAULT_NLU_FALLBACK_INTENT_NAME:
         top = {}
     need = parse_data.get("need") or {}
     return {

@@ -10,12 +10,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+from rasa.shared.nlu.constants import INTENT_RANKING_KEY
+
 from bot.nlu.need_classifier import NEED, NEED_RANKING
 from bot.nlu.training import find_model
 
 logger = logging.getLogger(__name__)
 
-FALLBACK_INTENT = "nlu_fallback"
 # Agent messages carry no customer need; the contract still has the field.
 _AGENT_NEED = {"name": "none", "confidence": 1.0}
 
@@ -54,8 +56,8 @@ def to_contract(parse_data: dict[str, Any], text: str, role: str) -> dict[str, A
     """
     ranking = [
         {"name": item["name"], "confidence": _rounded(item["confidence"])}
-        for item in parse_data.get("intent_ranking") or []
-        if item.get("name") != FALLBACK_INTENT
+        for item in parse_data.get(INTENT_RANKING_KEY) or []
+        if item.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME
     ]
     top = ranking[0] if ranking else {"name": None, "confidence": 0.0}
     shift = _leading_space(guard_intent_prefix(text))
@@ -82,7 +84,7 @@ def to_contract(parse_data: dict[str, Any], text: str, role: str) -> dict[str, A
             }
             for entity in parse_data.get("entities") or []
         ],
-        "fallback": raw_intent == FALLBACK_INTENT,
+        "fallback": raw_intent == DEFAULT_NLU_FALLBACK_INTENT_NAME,
         "intent_ranking": ranking,
         "need_ranking": need_ranking,
     }
