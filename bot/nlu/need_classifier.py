@@ -52,6 +52,12 @@ def example_need(message: Message) -> str | None:
     return need if need in NEED_LABELS else None
 
 
+def _intent_name(message: Message) -> str | None:
+    """The annotated intent (a string, in training) or the predicted one (a dict, at inference)."""
+    intent = message.get(INTENT)
+    return intent.get("name") if isinstance(intent, dict) else intent
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class NeedClassifier(GraphComponent):
     """Logistic regression over sentence features (+ intent one-hot) → need label with a probability."""
@@ -103,8 +109,7 @@ class NeedClassifier(GraphComponent):
         index = {name: i for i, name in enumerate(self._intents)}
         rows = np.zeros((len(messages), len(self._intents)), dtype=np.float64)
         for row, message in enumerate(messages):
-            intent = message.get(INTENT)
-            name = intent.get("name") if isinstance(intent, dict) else intent
+            name = _intent_name(message)
             if name in index:
                 rows[row, index[name]] = self._config["intent_feature_weight"]
         return csr_matrix(rows)
@@ -153,9 +158,7 @@ class NeedClassifier(GraphComponent):
         return messages
 
     def _without_none_for_needful_intent(self, message: Message, classes: list[str], row: np.ndarray) -> np.ndarray:
-        intent = message.get(INTENT)
-        name = intent.get("name") if isinstance(intent, dict) else intent
-        if name not in self._needful_intents or "none" not in classes:
+        if _intent_name(message) not in self._needful_intents or "none" not in classes:
             return row
         row = row.copy()
         row[classes.index("none")] = 0.0
