@@ -46,3 +46,13 @@ def test_untrained_featurizer_adds_nothing(tmp_path: Path) -> None:
 def test_ngram_range_is_validated(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="min_ngram"):
         featurizer(LocalModelStorage(tmp_path), min_ngram=3, max_ngram=2)
+
+
+def test_a_batch_gives_each_message_its_own_row(tmp_path: Path) -> None:
+    trained = featurizer(LocalModelStorage(tmp_path))
+    trained.train(TrainingData([Message.build("贵死了", "reason_price_high"), Message.build("你好", "greet")]))
+    [alone] = trained.process([Message.build("你好")])
+    pricey, empty, greeting = trained.process([Message.build("贵死了"), Message.build(""), Message.build("你好")])
+    assert sentence_vector(greeting) == sentence_vector(alone)
+    assert sentence_vector(pricey) != sentence_vector(greeting)
+    assert empty.features == []

@@ -86,10 +86,12 @@ class WholeTextCharFeaturizer(SparseFeaturizer, GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         if self._vectorizer is None:
             return messages
-        for message in messages:
-            if message.get(TEXT):
-                counts = self._vectorizer.transform([message.get(TEXT)])
-                self.add_features_to_message(None, counts.tocoo(), TEXT, message)
+        with_text = [message for message in messages if message.get(TEXT)]
+        if not with_text:
+            return messages
+        counts = self._vectorizer.transform([message.get(TEXT) for message in with_text]).tocsr()
+        for row, message in enumerate(with_text):
+            self.add_features_to_message(None, counts[row].tocoo(), TEXT, message)
         return messages
 
     @classmethod
