@@ -39,6 +39,14 @@ def test_each_role_follows_its_own_data(project: Settings) -> None:
     assert model_path("agent", project) != agent
 
 
+@pytest.mark.parametrize("data_file", ["gazetteer.yml", "need_cues.yml"])
+def test_files_the_components_read_are_part_of_the_fingerprint(project: Settings, data_file: str) -> None:
+    before = model_path("agent", project)
+    path = project.nlu_data_dir / data_file
+    path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert model_path("agent", project) != before
+
+
 def test_component_code_is_part_of_the_fingerprint(project: Settings) -> None:
     before = model_path("agent", project)
     code = project.project_root / "bot" / "nlu" / "need_classifier.py"

@@ -42,6 +42,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.chinese_numbers import parse_amount
+from bot.nlu.file_fingerprint import file_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +120,11 @@ class TelecomEntityExtractor(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"gazetteer_path": "nlu_data/gazetteer.yml"}
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """The gazetteer's content: Rasa's training cache must not reuse a model built on another gazetteer."""
+        return file_fingerprint(Path({**cls.get_default_config(), **config}["gazetteer_path"]))
 
     def __init__(self, model_storage: ModelStorage, resource: Resource, gazetteer: Gazetteer | None) -> None:
         self._model_storage = model_storage

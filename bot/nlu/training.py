@@ -45,6 +45,7 @@ def model_spec(role: str, settings: Settings | None = None) -> ModelSpec:
     shared_inputs = (
         settings.config_file,
         settings.nlu_data_dir / "gazetteer.yml",
+        settings.nlu_data_dir / "need_cues.yml",
         settings.nlu_data_dir / "jieba",
         root / "bot" / "nlu",
         root / "requirements.lock",
