@@ -5,7 +5,7 @@ few times (「寒心」, 「韭菜」, 「欲哭无泪」) weighs little in a me
 (`nlu_data/need_cues.yml`) writes down what seed 000 and the annotation guide say makes a message emotional or
 rational, grouped (anger, feeling ignored, a deadline, money ...); each group is one feature, so the classifier
 learns how much a group counts from every example that has any of its words. On the held-out split and the
-challenge set this lifted need macro-F1 (docs/NLU_REPORT.md).
+challenge set this lifted need macro-F1 (figures: docs/ARCHITECTURE.md, customer NLU pipeline).
 
 The lexicon is read at training time and stored in the model, like the gazetteer; its content is part of the
 component's fingerprint, so editing it retrains.
