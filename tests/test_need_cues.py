@@ -33,7 +33,8 @@ def cues_file(tmp_path: Path) -> Path:
 
 
 def featurizer(storage: LocalModelStorage, cues_file: Path, **config: object) -> NeedCueFeaturizer:
-    return NeedCueFeaturizer.create({"cues_path": str(cues_file), **config}, storage, Resource("cues"), None)  # type: ignore[arg-type]
+    config = {"cues_path": str(cues_file), **config}
+    return NeedCueFeaturizer.create(config, storage, Resource("cues"), None)  # type: ignore[arg-type]
 
 
 def sentence_vector(message: Message) -> list[float]:

@@ -122,9 +122,13 @@ class TelecomEntityExtractor(GraphComponent):
         return {"gazetteer_path": "nlu_data/gazetteer.yml"}
 
     @classmethod
+    def _gazetteer_path(cls, config: dict[str, Any]) -> Path:
+        return Path({**cls.get_default_config(), **config}["gazetteer_path"])
+
+    @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         """The gazetteer's content: Rasa's training cache must not reuse a model built on another gazetteer."""
-        return file_fingerprint(Path({**cls.get_default_config(), **config}["gazetteer_path"]))
+        return file_fingerprint(cls._gazetteer_path(config))
 
     def __init__(self, model_storage: ModelStorage, resource: Resource, gazetteer: Gazetteer | None) -> None:
         self._model_storage = model_storage
@@ -139,8 +143,7 @@ class TelecomEntityExtractor(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> TelecomEntityExtractor:
-        config = {**cls.get_default_config(), **config}
-        return cls(model_storage, resource, Gazetteer.from_yaml(Path(config["gazetteer_path"])))
+        return cls(model_storage, resource, Gazetteer.from_yaml(cls._gazetteer_path(config)))
 
     def train(self, training_data: TrainingData) -> Resource:
         with self._model_storage.write_to(self._resource) as directory:

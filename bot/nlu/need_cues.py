@@ -76,7 +76,12 @@ class NeedCueFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {**DenseFeaturizer.get_default_config(), "cues_path": "nlu_data/need_cues.yml", "max_count": 3, "weight": 1.0}
+        return {
+            **DenseFeaturizer.get_default_config(),
+            "cues_path": "nlu_data/need_cues.yml",
+            "max_count": 3,  # one cue repeated is not more need
+            "weight": 1.0,
+        }
 
     def __init__(
         self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource, lexicon: NeedCueLexicon
@@ -92,9 +97,13 @@ class NeedCueFeaturizer(DenseFeaturizer, GraphComponent):
             raise ValueError(f"NeedCueFeaturizer: need max_count >= 1 and weight > 0, got {config}")
 
     @classmethod
+    def _lexicon_path(cls, config: dict[str, Any]) -> Path:
+        return Path({**cls.get_default_config(), **config}["cues_path"])
+
+    @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         """The lexicon's content: Rasa's training cache must not reuse a model trained on another lexicon."""
-        return file_fingerprint(Path({**cls.get_default_config(), **config}["cues_path"]))
+        return file_fingerprint(cls._lexicon_path(config))
 
     @classmethod
     def create(
@@ -104,8 +113,7 @@ class NeedCueFeaturizer(DenseFeaturizer, GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> NeedCueFeaturizer:
-        path = Path({**cls.get_default_config(), **config}["cues_path"])
-        return cls(config, model_storage, resource, NeedCueLexicon.from_yaml(path))
+        return cls(config, model_storage, resource, NeedCueLexicon.from_yaml(cls._lexicon_path(config)))
 
     def train(self, training_data: TrainingData) -> Resource:
         with self._model_storage.write_to(self._resource) as directory:
