@@ -190,13 +190,15 @@ def test_catalogue_covers_every_offer_type_with_valid_rules() -> None:
 def test_catalogue_refuses_bad_rules(tmp_path: Path) -> None:
     bad = tmp_path / "offers.yml"
     bad.write_text(
-        "offers:\n  - {code: X, name: x, type: 流量包, description: d, eligibility: {min_tenure: 3}, suitability: {}}\n",
+        "offers:\n  - {code: X, name: x, type: 流量包, description: d, term_months: null, facts: {},\n"
+        "     eligibility: {min_tenure: 3}, suitability: {}}\n",
         encoding="utf-8",
     )
     with pytest.raises(RuleError, match="min_tenure"):
         load_offer_catalogue(bad)
     bad.write_text(
-        "offers:\n  - {code: X, name: x, type: 流量卡, description: d, eligibility: {}, suitability: {}}\n",
+        "offers:\n  - {code: X, name: x, type: 流量卡, description: d, term_months: null, facts: {}, eligibility: {},\n"
+        "     suitability: {}}\n",
         encoding="utf-8",
     )
     with pytest.raises(RuleError, match="流量卡"):
@@ -208,7 +210,10 @@ def test_seeded_offers_reference_valid_types(migrated_url: str) -> None:
     with session_scope(migrated_url) as session:
         types = set(session.execute(select(Offer.type)).scalars())
         rules = session.execute(select(Offer.eligibility, Offer.suitability)).all()
+        stored = session.execute(select(Offer.code, Offer.term_months, Offer.facts)).all()
     assert types == set(OFFER_TYPES)
     for eligibility, suitability in rules:
         parse_eligibility(eligibility)
         parse_suitability(suitability)
+    expected = [(row["code"], row["term_months"], row["facts"]) for row in load_offer_catalogue()]
+    assert sorted(map(tuple, stored)) == sorted(expected)  # the new columns are seeded too

@@ -19,6 +19,7 @@ class Offer(Base):
         one_of("type", OFFER_TYPES),
         CheckConstraint("monthly_price IS NULL OR monthly_price >= 0", name="monthly_price_not_negative"),
         CheckConstraint("one_off_value IS NULL OR one_off_value >= 0", name="one_off_value_not_negative"),
+        CheckConstraint("term_months IS NULL OR term_months > 0", name="term_months_positive"),
     )
 
     id = Column(Integer, primary_key=True)
@@ -28,6 +29,9 @@ class Offer(Base):
     monthly_price = Column(Money(8, 2), nullable=True)  # 元/月 the customer pays with it; None = no monthly fee
     one_off_value = Column(Money(8, 2), nullable=True)  # 元 given once (补偿, 终端补贴); None = nothing
     description = Column(Text, nullable=False)  # what the bot may say about it, in Chinese
+    term_months = Column(Integer, nullable=True)  # how long the customer is bound or the benefit lasts; None = no term
+    # What the bot may answer about the offer, by topic (bot.db.offer_facts.FACT_TOPICS): sms, calls, data, ...
+    facts = Column(JSON, nullable=False, default=dict, server_default="{}")
     eligibility = Column(JSON, nullable=False, default=dict)  # hard rules: bot.db.offer_rules.EligibilityRules
     suitability = Column(JSON, nullable=False, default=dict)  # fit: bot.db.offer_rules.SuitabilityRules
     active = Column(Boolean, nullable=False, default=True)
