@@ -1,6 +1,7 @@
-"""The custom actions of the customer bot (rasa-sdk), one small module per step of the retention flow.
+"""The custom action of the customer bot (rasa-sdk): `action_retention_turn`, one step per customer message.
 
-The dialogue contract (which action sets which slot and says which response) is docs/DIALOGUE.md; the words
-are in scripts_corpus/. Actions reach the app data only through `bot.db` (DATABASE_URL via `bot.config`), and
-a database failure never ends the conversation: it is logged and the customer gets a polite line (`_db.py`).
+It asks bot.flow what to do (pure rules over data), saves the business steps and says corpus lines; the
+dialogue contract is docs/DIALOGUE.md, the words are in scripts_corpus/. Actions reach the app data only
+through `bot.db` (DATABASE_URL via `bot.config`), and a failure never ends the conversation: it is logged and
+the customer gets a polite line.
 """

@@ -16,14 +16,3 @@ def latest_intent(tracker: Tracker) -> str | None:
 
 def latest_text(tracker: Tracker) -> str:
     return (tracker.latest_message or {}).get("text") or ""
-
-
-def actions_since_user_message(tracker: Tracker) -> list[str]:
-    """The actions run since the latest user message, oldest first (the running action not included)."""
-    names: list[str] = []
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            break
-        if event.get("event") == "action" and event.get("name"):
-            names.append(event["name"])
-    return names[::-1]

@@ -65,6 +65,7 @@ def _load():  # type: ignore[no-untyped-def]
 def run_build(args: argparse.Namespace) -> int:
     from bot.corpus import CorpusError
     from bot.corpus.domain_builder import write_domain
+    from bot.corpus.rules_builder import write_project_files
 
     loaded = _load()
     if loaded is None:
@@ -78,12 +79,15 @@ def run_build(args: argparse.Namespace) -> int:
     state = "written" if changed else "already up to date"
     print(f"{settings.domain_file}: {state} ({len(corpus.response_names())} responses, "
           f"{len(corpus.custom_actions)} actions)")
+    for path in write_project_files(settings.project_root):
+        print(f"{path}: written")
     return 0
 
 
 def run_check(args: argparse.Namespace) -> int:
     from bot.corpus import CorpusError
     from bot.corpus.domain_builder import domain_is_current
+    from bot.corpus.rules_builder import stale_project_files
 
     loaded = _load()
     if loaded is None:
@@ -93,6 +97,11 @@ def run_check(args: argparse.Namespace) -> int:
         current = domain_is_current(corpus, settings.domain_file)
     except CorpusError as exc:
         print(f"retention-bot corpus: {exc}", file=sys.stderr)
+        return 1
+    stale = stale_project_files(settings.project_root)
+    if stale:
+        print(f"retention-bot corpus: {', '.join(map(str, stale))} out of date; run `retention-bot corpus build`",
+              file=sys.stderr)
         return 1
     if not current:
         print(

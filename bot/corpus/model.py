@@ -13,6 +13,8 @@ ANY = "any"
 INTERNAL_ACT = "internal"
 # 维系挽留四步法 + 圆满结束 (seed 000), in the order a conversation goes through them.
 STEPS: tuple[str, ...] = ("建立关系", "探询原因", "提供建议", "跟进执行", "圆满结束")
+# The conditions a corpus entry's `when` may name: what the flow knows when it picks a variant.
+WHEN_KEYS: tuple[str, ...] = ("customer_found",)
 # Acts the training material forbids (argue, over-promise, disparage): valid labels for a trainee's message,
 # never for a line the bot says or recommends.
 FORBIDDEN_ACTS: frozenset[str] = frozenset({"agent_argue", "agent_overpromise", "agent_disparage"})

@@ -18,7 +18,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions._promises import CHINA_TIME
+from bot.flow.promises import CHINA_TIME
 from bot.db.models import Conversation, Customer, MonthlyUsage
 from bot.db.seed.customers import add_months
 from bot.db.session import session_scope

@@ -1,0 +1,109 @@
+"""action_retention_turn: the customer bot's one step per message — decide, save, say.
+
+Rasa's rules route every customer message here (stories/turns.yml), so the policy predicts twice per message
+(this action, then listening) and the flow itself is decided by rules over data (bot.flow.decide), never by a
+learned generalisation of a business step. The database work runs in one transaction; the lines go out only
+after it committed, so no line promises a ticket or an enrolment that a failed commit took back.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from datetime import datetime, timezone
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
+
+from actions._db import conversation_for
+from actions._identity import METADATA_PHONE, normalized_phone
+from actions._tracker import latest_intent, latest_text
+from bot.churn import UnknownCustomer, score_customer
+from bot.corpus import default_corpus
+from bot.db.queries import find_customer_by_phone
+from bot.db.session import session_scope
+from bot.flow.decide import Identity, Message, decide
+from bot.flow.facts import load_customer_facts
+from bot.flow.promises import CHINA_TIME
+from bot.flow.render import render
+from bot.flow.save import save
+from bot.flow.state import STATE_SLOT, FlowState
+from bot.nlu.chinese_numbers import parse_amount
+
+logger = logging.getLogger(__name__)
+NO_NEED = "none"
+
+
+def message_of(tracker: Tracker) -> Message:
+    """The latest customer message as the flow reads it: intent, need, text, the first value of each entity."""
+    latest = tracker.latest_message or {}
+    entities: dict[str, Any] = {}
+    for entity in latest.get("entities") or []:
+        name, value = entity.get("entity"), entity.get("value")
+        if name and name not in entities:
+            entities[name] = parse_amount(str(value)) if name == "amount" and isinstance(value, str) else value
+    need = (latest.get("need") or {}).get("name") or NO_NEED
+    return Message(intent=latest_intent(tracker) or "nlu_fallback", need=need, text=latest_text(tracker),
+                   entities=entities)
+
+
+def _churn_band(session: Session, phone: str) -> str | None:
+    try:
+        return score_customer(session, phone).band
+    except UnknownCustomer:
+        return None
+
+
+def identify(session: Session, tracker: Tracker, state: FlowState, message: Message, now: datetime) -> Identity:
+    """Who the customer is: the number identified earlier, the channel's, or one typed in this message."""
+    today = now.astimezone(CHINA_TIME).date()
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    typed = normalized_phone(message.entities.get("phone_number")) or None
+    known = state.phone or normalized_phone(metadata.get(METADATA_PHONE))
+    phone, newly = (known, False) if known else (typed, True)
+    if phone is None:
+        return Identity()
+    customer = find_customer_by_phone(session, phone)
+    if customer is None:
+        return Identity(unknown_number=phone if newly else None)
+    band = state.churn_band if state.phone == phone else _churn_band(session, phone)
+    state.phone, state.churn_band = phone, band
+    return Identity(facts=load_customer_facts(session, customer, today, band), newly=newly)
+
+
+class ActionRetentionTurn(Action):
+    def name(self) -> str:
+        return "action_retention_turn"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        state = FlowState.from_slot(tracker.get_slot(STATE_SLOT))
+        message = message_of(tracker)
+        now = datetime.now(timezone.utc)
+        try:
+            with session_scope() as session:
+                identity = identify(session, tracker, state, message, now)
+                decision = decide(state, message, identity)
+                extra = save(
+                    session,
+                    decision,
+                    conversation=conversation_for(session, tracker),
+                    facts=identity.facts,
+                    customer_words=message.text,
+                    now=now,
+                )
+                lines = render(
+                    decision, default_corpus(), identity.facts, seed=zlib.crc32(tracker.sender_id.encode()), extra=extra
+                )
+        except Exception:  # noqa: BLE001 - whatever broke, the customer still gets an answer
+            logger.exception("action_retention_turn failed for sender %r", tracker.sender_id)
+            dispatcher.utter_message(response="utter_service_error")
+            return []
+        for line in lines:
+            dispatcher.utter_message(response=line.response, text=line.text, buttons=list(line.buttons) or None)
+        return [SlotSet(STATE_SLOT, decision.state.to_slot())]

@@ -1,0 +1,104 @@
+"""Which product a customer means when they say yes: 「第二个」「8元那个」「最便宜那个」「保号吧」「就辦停機保號」.
+
+Language is learned, business is decided: the NLU only says the message accepts something; this module finds
+*what*, by rules over the offers proposed in this conversation and then the catalogue, and says when the
+message commits to nothing at all (waiting, thanks, 「那就这样」), which must never enrol anyone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from bot.flow.facts import OfferFacts
+from bot.nlu.chinese_numbers import chinese_to_int
+from bot.nlu.text_normalization import normalize_text
+
+# Words that put a decision off or close the talk: never an acceptance, whatever the NLU read.
+NOT_A_COMMITMENT = re.compile(r"等(你们|您|消息|通知|回复|结果)|考虑|想想|再说|回头|商量|看看再|以后再|那就这样|先这样|再见|拜拜")
+_ORDINALS: tuple[tuple[str, int], ...] = (
+    ("第一", 0), ("头一", 0), ("前面", 0), ("上一个", 0), ("第二", 1), ("后面", -1), ("刚才", -1),
+    ("第三", 2), ("最后", -1),
+)
+_CHEAPEST = re.compile(r"最便宜|便宜的那|便宜那|最省钱|最低")
+_DEAREST = re.compile(r"最贵|贵的那|贵那")
+_NUMBER = re.compile(r"(\d+(?:\.\d+)?|[一二两三四五六七八九十百]+)\s*(?:元|块|的|那)")
+# Type words a customer uses for a kind of offer.
+TYPE_WORDS: tuple[tuple[str, str], ...] = (
+    ("保号", "保号套餐"), ("停机", "保号套餐"), ("提速", "宽带提速"), ("千兆", "宽带提速"), ("组网", "宽带提速"),
+    ("降档", "套餐降档"), ("降套餐", "套餐降档"), ("融合", "融合业务"), ("移机", "融合业务"), ("副卡", "融合业务"),
+    ("流量包", "流量包"), ("换机", "终端更换"), ("新机", "终端更换"), ("以旧换新", "终端更换"), ("升级", "套餐升级"),
+    ("会员", "增值业务"),
+)
+# Characters too common in offer names to identify one (a name fragment needs two others).
+_COMMON = set("套餐元办理每月个的（）()「」，,0123456789加送免费包")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The offer a message picks; `named`: the customer said which (by price, order, type or name)."""
+
+    code: str | None
+    named: bool
+
+
+def is_non_commitment(text: str) -> bool:
+    return bool(NOT_A_COMMITMENT.search(normalize_text(text)))
+
+
+def _amounts(text: str) -> list[Decimal]:
+    found = []
+    for match in _NUMBER.finditer(text):
+        raw = match.group(1)
+        value = Decimal(raw) if raw[0].isdigit() else chinese_to_int(raw)
+        if value is not None:
+            found.append(Decimal(value))
+    return found
+
+
+def _fragments(name: str) -> set[str]:
+    core = re.sub(r"（.*?）|\(.*?\)", "", normalize_text(name))
+    return {core[i : i + 3] for i in range(len(core) - 2) if sum(ch not in _COMMON for ch in core[i : i + 3]) >= 2}
+
+
+def _by_rules(text: str, offers: Sequence[OfferFacts], ordered: bool) -> OfferFacts | None:
+    if not offers:
+        return None
+    if ordered:
+        for word, index in _ORDINALS:
+            if word in text and -len(offers) <= index < len(offers):
+                return offers[index]
+        if _CHEAPEST.search(text):
+            return min(offers, key=lambda o: o.monthly_price or Decimal(0))
+        if _DEAREST.search(text):
+            return max(offers, key=lambda o: o.monthly_price or Decimal(0))
+    amounts = _amounts(text)
+    priced = [o for o in offers if o.monthly_price is not None and Decimal(o.monthly_price) in amounts]
+    if priced:
+        return priced[-1]
+    named = [o for o in offers if any(fragment in text for fragment in _fragments(o.name))]
+    if named:
+        return named[-1]
+    types = [kind for word, kind in TYPE_WORDS if word in text]
+    typed = [o for o in offers if o.type in types]
+    return typed[-1] if typed else None
+
+
+def resolve_choice(text: str, proposed: Sequence[OfferFacts], catalogue: Sequence[OfferFacts]) -> Choice:
+    """The offer `text` picks: among those proposed (latest last) first, then anywhere in the catalogue.
+
+    Nothing named: the latest proposal (「好，就办这个」), `named` False. A message that commits to nothing
+    picks nothing.
+    """
+    normalized = normalize_text(text)
+    if NOT_A_COMMITMENT.search(normalized):
+        return Choice(None, False)
+    picked = _by_rules(normalized, proposed, ordered=True)
+    if picked is not None:
+        return Choice(picked.code, True)
+    picked = _by_rules(normalized, [o for o in catalogue if o.eligible], ordered=False)
+    if picked is not None:
+        return Choice(picked.code, True)
+    return Choice(proposed[-1].code if proposed else None, False)

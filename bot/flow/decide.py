@@ -1,0 +1,644 @@
+"""The next step of a retention conversation, decided by rules over the flow state and data.
+
+The training material's method (seed 000 四步法, seed 002 per-reason strategies) as one function:
+建立关系 (greet, identify) → 探询原因 (hear the reason, probe once more: the first reason is often a polite one)
+→ need handling (empathy first for an emotional need, a concrete action with a time for a rational one) →
+提供建议 (only suitable offers, at most two, then the keep-number option) → 跟进执行 (one ticket per problem,
+the same due time every time it is quoted) → 圆满结束. Questions are answered from data on the way.
+
+`decide` is pure: it returns the lines to say and the business steps to take; the caller saves the steps
+(tickets, proposals, enrolment, outcome) and renders the lines. Practice mode asks it the same questions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot import taxonomy
+from bot.flow.choice import is_non_commitment, resolve_choice
+from bot.flow.facts import CustomerFacts, OfferFacts
+from bot.flow.offer_policy import keep_number_plan, suitable_offers
+from bot.flow.state import FlowState
+from bot.flow.strategy import Strategies, strategies as default_strategies
+from bot.nlu.text_normalization import normalize_text
+
+FALLBACK_INTENT = "nlu_fallback"
+VAGUE_INTENTS = frozenset({"request_cancel", "deny", FALLBACK_INTENT, "reject_offer"})
+YES_INTENTS = frozenset({"affirm", "accept_offer"})
+NO_INTENTS = frozenset({"deny", "reject_offer", "request_cancel"})
+QUESTION_INTENTS = frozenset(
+    {"ask_offer_details", "ask_ticket_progress", "ask_how_to_leave", "ask_product_fact", "ask_coverage"}
+)
+# A clear no to offers in general (「都不要」「别推荐了」「不需要什么优惠」): no offer comes after it.
+REFUSE_ALL = re.compile(r"都不要|都不需要|别推荐|不用推荐|别再推|不需要(什么|任何)?(优惠|方案|套餐)|什么都不要|不要再|说了不要|别给我推")
+# Which fact of an offer a question is about (bot/db/offer_facts.py topics), by the words customers use.
+FACT_WORDS: tuple[tuple[str, str], ...] = (
+    ("短信", "sms"), ("验证码", "sms"), ("收信", "sms"), ("电话", "calls"), ("通话", "calls"), ("接听", "calls"),
+    ("流量", "data"), ("上网", "data"), ("宽带", "broadband"), ("号码", "number"), ("违约", "penalty"),
+    ("退订", "penalty"), ("取消", "penalty"), ("解约", "penalty"), ("生效", "effective"), ("多久", "effective"),
+    ("什么时候", "effective"), ("手机", "device"), ("终端", "device"),
+)
+# What a question about leaving is about.
+LEAVE_TOPICS: tuple[tuple[str, str], ...] = (
+    ("携号", "port"), ("转网", "port"), ("携转", "port"), ("宽带", "broadband"), ("光猫", "broadband"),
+    ("拆", "broadband"), ("销户", "cancel"), ("销号", "cancel"), ("注销", "cancel"),
+)
+# The commitment line of a ticket that is not the reason's own fix.
+COMMIT_RESPONSES: dict[str, str] = {
+    "compensation_review": "utter_commit_compensation",
+    "callback": "utter_commit_callback",
+    "home_visit": "utter_commit_home_visit",
+}
+# The place a customer names (「搬到成都去」「成都那边能装吗」), quoted back so the check is about their address.
+PLACE = re.compile(r"(?:搬到|搬去|去|到|在)?([\u4e00-\u9fff]{2,3}?)(?:那边|那里|那儿|市区|市)")
+INSISTS = re.compile(r"每次都|老是这么说|又是|到底|还要等|等了|催|别敷衍|怎么还|还没")
+
+
+@dataclass(frozen=True)
+class Message:
+    """What the customer said, as the NLU read it."""
+
+    intent: str
+    need: str = "none"
+    text: str = ""
+    entities: dict[str, Any] = field(default_factory=dict)  # first value per entity: competitor, amount, ...
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the customer is after this message: facts when known; `newly`: found in this very message."""
+
+    facts: CustomerFacts | None = None
+    newly: bool = False
+    unknown_number: str | None = None  # a number given in this message that the operator does not know
+
+
+@dataclass(frozen=True)
+class Line:
+    """A corpus response to say, with its placeholder values; `ticket` / `offer` fill theirs when saved."""
+
+    response: str
+    params: dict[str, str] = field(default_factory=dict)
+    ticket: str | None = None  # the ticket kind whose number and due time the line quotes
+    offer: str | None = None  # the offer code the line presents
+
+
+@dataclass
+class Decision:
+    """What to say and do; the lists are applied in order by the save step."""
+
+    state: FlowState
+    lines: list[Line] = field(default_factory=list)
+    open_tickets: list[str] = field(default_factory=list)  # kinds to open (once per conversation)
+    escalate: list[str] = field(default_factory=list)  # kinds of open tickets the customer pressed on
+    propose: list[str] = field(default_factory=list)  # offer codes put to the customer
+    reject: list[str] = field(default_factory=list)  # offer codes the customer turned down
+    enrol: str | None = None  # the offer code the customer confirmed
+    outcome: str | None = None  # retained / lost / handoff
+    handoff: bool = False  # a person is to call back
+
+    def say(self, response: str, **kwargs: Any) -> None:
+        ticket, offer = kwargs.pop("ticket", None), kwargs.pop("offer", None)
+        self.lines.append(Line(response, {k: str(v) for k, v in kwargs.items()}, ticket, offer))
+
+
+class _Turn:
+    """One decision in the making: the state copy, the message, the customer and the strategies."""
+
+    def __init__(self, state: FlowState, message: Message, identity: Identity, strategies: Strategies) -> None:
+        self.state = state.copy(deep=True)
+        self.message = message
+        self.facts = identity.facts
+        self.identity = identity
+        self.strategies = strategies
+        self.decision = Decision(self.state)
+        self.text = normalize_text(message.text)
+
+    # --- helpers --------------------------------------------------------------------------------------------
+    @property
+    def say(self) -> Any:
+        return self.decision.say
+
+    def offer(self, code: str | None) -> OfferFacts | None:
+        return self.facts.offer(code) if self.facts is not None and code else None
+
+    def strategy(self) -> Any:
+        return self.strategies.of(self.state.reason)
+
+    def ticket(self, kind: str) -> None:
+        """Open the ticket of `kind` once; quote it with the commitment line of the reason."""
+        if kind not in self.state.tickets and kind not in self.decision.open_tickets:
+            self.decision.open_tickets.append(kind)
+            self.say(COMMIT_RESPONSES.get(kind, "utter_commit_ticket"), ticket=kind)
+        else:
+            self.say("utter_ticket_status", ticket=kind)
+
+    def ask_phone(self) -> bool:
+        """Ask for the number, at most max_phone_asks times; False once the asks are used up."""
+        if self.state.phone_asks >= self.strategies.max_phone_asks:
+            return False
+        self.state.phone_asks += 1
+        self.say("utter_ask_phone" if self.state.phone_asks == 1 else "utter_ask_phone_again")
+        self.state.last_step = "ask_phone"
+        return True
+
+    # --- the turn -------------------------------------------------------------------------------------------
+    def run(self) -> Decision:
+        message, state = self.message, self.state
+        self.remember_entities()
+        if self.state.replies == 0:
+            self.say("utter_greet")
+        if self.identity.newly:
+            self.say("utter_identified", customer_name=self.facts.name)  # type: ignore[union-attr]
+        elif self.identity.unknown_number:
+            state.unknown_phone = self.identity.unknown_number
+            self.say("utter_phone_unknown")
+        intent = message.intent
+        if intent != FALLBACK_INTENT:
+            state.fallbacks = 0
+        if state.pending and intent not in QUESTION_INTENTS | {"bot_challenge"}:
+            self.answer_confirmation()
+        elif intent in taxonomy.reason_intents():
+            self.hear_reason(intent)
+        elif intent == "inform_phone":
+            self.after_identification()
+        elif intent in QUESTION_INTENTS:
+            getattr(self, intent)()
+        elif intent == "request_compensation":
+            self.compensation()
+        elif intent == "request_human":
+            self.handoff()
+        elif intent == "bot_challenge":
+            self.say("utter_bot_challenge")
+        elif intent == "out_of_scope":
+            self.say("utter_out_of_scope")
+        elif intent == "greet":
+            self.say("utter_ask_how_to_help")
+        elif intent in ("thank", "goodbye"):
+            self.closing_words(intent)
+        elif intent == "ask_offer":
+            self.ask_offer()
+        elif intent in YES_INTENTS:
+            self.yes()
+        elif intent == FALLBACK_INTENT:
+            self.not_understood()
+        else:  # request_cancel, deny, reject_offer
+            self.no()
+        state.replies += 1
+        return self.decision
+
+    def remember_entities(self) -> None:
+        if self.message.intent in ("reason_relocation", "ask_coverage"):
+            place = PLACE.search(self.text) or re.search(r"(?:搬到|搬去)([\u4e00-\u9fff]{2,3}?)(?:去|了|住|工作|，|$)", self.text)
+            if place:
+                self.state.place = place.group(1)
+        entities = self.message.entities
+        if entities.get("competitor"):
+            self.state.competitor = str(entities["competitor"])
+        amount = entities.get("amount")
+        if isinstance(amount, (int, float)) and self.message.intent == "reason_competitor_offer":
+            self.state.competitor_amount = float(amount)
+
+    # --- 探询原因 --------------------------------------------------------------------------------------------
+    def hear_reason(self, reason: str) -> None:
+        state = self.state
+        need = self.message.need if self.message.need in ("emotional", "rational") else "emotional"
+        same = reason == state.reason
+        first = state.reason is None
+        state.reason, state.need = reason, need
+        if same and state.reason_status != "none":
+            # The reason again: confirmation that it is the real one; a fix already promised is quoted.
+            if need == "emotional":
+                self.empathize()
+            self.confirm_reason()
+            return
+        self.empathize()
+        if first and state.reason_status == "none":
+            state.reason_status = "heard"
+            fix = self.strategy().fix
+            if fix and need == "rational" and self.facts is not None:
+                self.ticket(fix)
+            self.say("utter_probe_other_reason", topic=self.strategy().topic)
+            state.last_step = "probe"
+            if self.facts is None:
+                self.ask_phone()
+            return
+        # A second, different reason: the real one, revealed on probing.
+        state.reason_status = "confirmed"
+        if need == "emotional":
+            fix = self.strategy().fix
+            if fix and self.facts is not None:
+                self.ticket(fix)
+            else:
+                self.say("utter_probe_detail", probe=self.strategy().probe)
+                state.last_step = "probe"
+            if self.facts is None:
+                self.ask_phone()
+            return
+        self.act_on_reason()
+
+    def empathize(self) -> None:
+        reason = self.state.reason.removeprefix("reason_")  # type: ignore[union-attr]
+        kind = "empathize" if self.state.need == "emotional" else "acknowledge"
+        self.say(f"utter_{kind}_{reason}")
+
+    def confirm_reason(self) -> None:
+        self.state.reason_status = "confirmed"
+        self.act_on_reason()
+
+    def act_on_reason(self) -> None:
+        """The reason is known: the fix first (a ticket with a time), otherwise a suitable offer."""
+        if self.facts is None:
+            if not self.ask_phone():
+                self.general_help()
+            return
+        strategy = self.strategy()
+        if strategy.fix:
+            already = strategy.fix in self.state.tickets or strategy.fix in self.decision.open_tickets
+            if not already:
+                self.ticket(strategy.fix)
+                self.say("utter_ask_stay_after_fix")
+                self.state.last_step = "fix"
+                return
+        self.propose_next()
+
+    def vague(self) -> None:
+        """No reason given: an open question, then a focused one, then keep-number advice, then how to leave."""
+        state = self.state
+        if state.reason_status == "heard":
+            self.confirm_reason()
+            return
+        if state.reason_status == "confirmed":
+            self.propose_next()
+            return
+        state.vague_probes += 1
+        if state.vague_probes == 1:
+            self.say("utter_probe_reason")
+            state.last_step = "probe"
+            if self.facts is None and state.phone_asks == 0:
+                self.ask_phone()
+        elif state.vague_probes == 2:
+            self.say("utter_probe_deeper")
+            state.last_step = "probe"
+        elif not state.keep_number_done:
+            self.keep_number()
+        else:
+            self.close_lost()
+
+    # --- 提供建议 --------------------------------------------------------------------------------------------
+    def may_propose(self) -> bool:
+        return (
+            self.facts is not None
+            and not self.state.offers_refused
+            and len(self.state.proposed) < 2
+            and self.state.reason_status == "confirmed"
+        )
+
+    def propose_next(self) -> None:
+        """The next suitable offer, else the keep-number option, else the respectful close."""
+        state = self.state
+        if self.facts is None and not state.general_help_given:
+            if not self.ask_phone():
+                self.general_help()
+            return
+        if self.may_propose():
+            offers = suitable_offers(
+                self.facts,  # type: ignore[arg-type]
+                self.strategies,
+                state.reason or "",
+                exclude={*state.proposed, *state.rejected},
+                first=not state.proposed,
+            )
+            if offers:
+                self.propose(offers[0])
+                return
+        if not state.keep_number_done and not state.offers_refused:
+            self.keep_number()
+        else:
+            self.close_lost()
+
+    def propose(self, offer: OfferFacts) -> None:
+        state = self.state
+        state.proposed.append(offer.code)
+        state.on_table = offer.code
+        self.decision.propose.append(offer.code)
+        self.say("utter_propose_offer", offer=offer.code)
+        cost = self.facts.monthly_cost if self.facts is not None else None
+        if cost is not None and offer.type in ("套餐降档", "融合业务", "保号套餐", "套餐升级"):
+            saving = cost - offer.monthly_total(cost)
+            if saving >= self.strategies.min_saving:
+                if state.competitor_amount is not None:
+                    self.say("utter_compare_competitor", offer=offer.code, competitor=state.competitor or "对方",
+                             competitor_amount=f"{state.competitor_amount:g}")
+                else:
+                    self.say("utter_compare_cost", offer=offer.code)
+        state.last_step = "propose"
+
+    def keep_number(self) -> None:
+        """The keep-number option (seed 002: 分析换号风险，建议保号留网): a plan for a light user, else advice."""
+        state = self.state
+        state.keep_number_done = True
+        plan = keep_number_plan(self.facts, self.strategies, state.rejected) if self.facts is not None else None
+        if plan is not None and not state.offers_refused:
+            state.keep_number_code = plan.code
+            state.on_table = plan.code
+            self.decision.propose.append(plan.code)
+            self.say("utter_retain_number", offer=plan.code)
+        else:
+            state.on_table = None
+            self.say("utter_retain_number_advice")
+        state.last_step = "keep_number"
+
+    def ask_offer(self) -> None:
+        if self.state.reason_status == "confirmed" or (self.state.reason and self.state.reason_status == "heard"):
+            self.state.reason_status = "confirmed"
+            if self.facts is None:
+                if not self.ask_phone():
+                    self.general_help()
+                return
+            self.propose_next()
+            return
+        self.say("utter_probe_before_offer")
+        self.state.last_step = "probe"
+
+    def yes(self) -> None:
+        """An accept or a plain yes: a choice when an offer waits for an answer, else agreement to go on."""
+        state = self.state
+        if state.on_table and state.last_step in ("propose", "keep_number", "offer_details", "fact"):
+            self.choose()
+            return
+        if self.message.intent == "accept_offer" and state.put():
+            self.choose()
+            return
+        if state.last_step == "fix":
+            # Willing to wait for the fix: the promise stands, nothing is sold on top of it.
+            self.say("utter_fix_agreed")
+            state.last_step = "fix_agreed"
+            return
+        if state.reason_status == "heard":
+            self.confirm_reason()
+            return
+        if state.closed:
+            self.closing_words("thank")
+            return
+        self.say("utter_ask_how_to_help")
+
+    def choose(self) -> None:
+        state = self.state
+        if is_non_commitment(self.message.text):
+            self.say("utter_take_your_time")
+            state.last_step = "wait"
+            return
+        put = [o for o in (self.offer(code) for code in state.put()) if o is not None and o.code not in state.rejected]
+        catalogue = self.facts.offers if self.facts is not None else ()
+        choice = resolve_choice(self.message.text, put, catalogue)
+        offer = self.offer(choice.code)
+        if offer is None:
+            self.say("utter_which_offer")
+            return
+        if offer.code not in state.put() and not self.suits(offer):
+            self.say("utter_offer_not_suitable", offer=offer.code)
+            return
+        state.pending = offer.code
+        state.on_table = offer.code
+        self.say("utter_confirm_enrolment", offer=offer.code)
+        state.last_step = "confirm"
+
+    def suits(self, offer: OfferFacts) -> bool:
+        """A product the customer named that was not proposed: eligible and suitable for this reason."""
+        if self.facts is None or not offer.eligible:
+            return False
+        if offer.type == "保号套餐":
+            return keep_number_plan(self.facts, self.strategies) is not None
+        reason = self.state.reason
+        return reason is not None and offer.code in {
+            o.code for o in suitable_offers(self.facts, self.strategies, reason, first=False)
+        }
+
+    def answer_confirmation(self) -> None:
+        """The answer to 「确认为您办理…吗？」: only a yes enrols; a new choice is confirmed again."""
+        state = self.state
+        code = state.pending
+        intent = self.message.intent
+        if intent in YES_INTENTS and not is_non_commitment(self.message.text):
+            put = [o for o in (self.offer(c) for c in state.put()) if o is not None]
+            choice = resolve_choice(self.message.text, put, self.facts.offers if self.facts else ())
+            if choice.named and choice.code != code:
+                state.pending = None
+                self.choose()
+                return
+            state.pending = None
+            state.enrolled = code
+            state.on_table = None
+            self.decision.enrol = code
+            self.decision.outcome = state.outcome = "retained"
+            self.say("utter_offer_accepted", offer=code)
+            self.say("utter_close_success")
+            state.closed = True
+            state.last_step = "closed"
+            return
+        state.pending = None
+        if intent in NO_INTENTS or intent == "thank" or is_non_commitment(self.message.text):
+            self.say("utter_not_enrolled", offer=code)
+            state.last_step = "declined_confirmation"
+            return
+        # Something else entirely: not a yes; handle the message as if nothing were pending.
+        self.state.last_step = None
+        self.run_without_pending()
+
+    def run_without_pending(self) -> None:
+        intent = self.message.intent
+        if intent in taxonomy.reason_intents():
+            self.hear_reason(intent)
+        elif intent == "request_human":
+            self.handoff()
+        elif intent == "request_compensation":
+            self.compensation()
+        elif intent == FALLBACK_INTENT:
+            self.not_understood()
+        else:
+            self.say("utter_ask_how_to_help")
+
+    def no(self) -> None:
+        """A no, a refusal or 「我还是要销户」: next offer, keep-number, or a respectful close."""
+        state = self.state
+        refused_all = bool(REFUSE_ALL.search(self.text))
+        if state.on_table and state.last_step in ("propose", "keep_number", "offer_details", "fact", "wait"):
+            state.rejected.append(state.on_table)
+            self.decision.reject.append(state.on_table)
+            state.on_table = None
+            if refused_all:
+                state.offers_refused = True
+            if state.keep_number_done or state.offers_refused:
+                self.close_lost()
+            else:
+                self.propose_next()
+            return
+        if refused_all:
+            state.offers_refused = True
+            self.say("utter_no_more_offers")
+            state.last_step = "refused"
+            return
+        if state.closed:
+            self.say("utter_ask_how_to_help")
+            return
+        if state.last_step == "fix":
+            state.last_step = "insists"
+            self.propose_next()
+            return
+        if state.last_step == "keep_number":
+            self.close_lost()
+            return
+        self.vague()
+
+    def close_lost(self) -> None:
+        state = self.state
+        if state.closed:
+            self.say("utter_how_to_leave_cancel")
+            return
+        state.on_table = None
+        state.closed = True
+        self.decision.outcome = state.outcome = "lost"
+        self.say("utter_close_fail")
+        state.last_step = "closed"
+
+    # --- questions -----------------------------------------------------------------------------------------
+    def ask_offer_details(self) -> None:
+        code = self.state.pending or self.state.on_table or (self.state.put() or [None])[-1]
+        offer = self.offer(code)
+        if offer is None:
+            self.say("utter_no_offer_yet")
+            if self.state.reason_status == "confirmed" and self.facts is not None and self.may_propose():
+                self.propose_next()
+            return
+        self.say("utter_offer_details", offer=offer.code)
+        self.state.last_step = "offer_details" if not self.state.pending else self.state.last_step
+
+    def ask_product_fact(self) -> None:
+        topic = next((t for word, t in FACT_WORDS if word in self.text), None)
+        code = self.state.pending or self.state.on_table or (self.state.put() or [None])[-1]
+        if "保号" in self.text and self.facts is not None:
+            code = self.state.keep_number_code or code or getattr(keep_number_plan(self.facts, self.strategies), "code", None)
+        offer = self.offer(code)
+        if offer is not None and topic in offer.facts:
+            self.say("utter_offer_fact", offer=offer.code, fact=offer.facts[topic])
+            if not self.state.pending:
+                self.state.last_step = "fact"
+            return
+        self.need_to_verify()
+
+    def need_to_verify(self) -> None:
+        """What the bot cannot know: an honest 「需要核实」 and a call-back with the answer, never a guess."""
+        if self.facts is not None:
+            self.say("utter_need_to_verify")
+            self.ticket("callback")
+        else:
+            self.say("utter_need_to_verify_unidentified")
+
+    def ask_ticket_progress(self) -> None:
+        state = self.state
+        if not state.tickets and not self.decision.open_tickets:
+            fix = self.strategy().fix if self.strategy() else None
+            if fix and self.facts is not None and state.reason_status != "none":
+                self.ticket(fix)
+                return
+            self.say("utter_no_ticket_yet")
+            return
+        kind = next(iter(state.tickets), None) or self.decision.open_tickets[0]
+        promise = state.tickets.get(kind)
+        if promise is not None:
+            promise.asked += 1
+            if promise.asked >= 2 or INSISTS.search(self.text) or self.message.need == "emotional":
+                self.decision.escalate.append(kind)
+                self.say("utter_ticket_escalated", ticket=kind)
+                return
+        self.say("utter_ticket_status", ticket=kind)
+
+    def ask_how_to_leave(self) -> None:
+        topic = next((t for word, t in LEAVE_TOPICS if word in self.text), "cancel")
+        self.say(f"utter_how_to_leave_{topic}")
+
+    def ask_coverage(self) -> None:
+        place = PLACE.search(self.text)
+        if place:
+            self.state.place = place.group(1)
+        if self.facts is not None:
+            if self.state.place:
+                self.say("utter_coverage_check_place", place=self.state.place)
+            else:
+                self.say("utter_coverage_check")
+            self.ticket("home_visit")
+        else:
+            self.say("utter_need_to_verify_unidentified")
+
+    # --- interruptions --------------------------------------------------------------------------------------
+    def compensation(self) -> None:
+        self.say("utter_acknowledge_compensation")
+        if self.facts is None:
+            if not self.ask_phone():
+                self.general_help()
+            return
+        self.ticket("compensation_review")
+
+    def handoff(self) -> None:
+        state = self.state
+        self.decision.handoff = True
+        self.decision.outcome = state.outcome = "handoff"
+        if self.facts is not None:
+            if "callback" in state.tickets:
+                self.say("utter_handoff_again", ticket="callback")
+            else:
+                self.decision.open_tickets.append("callback")
+                self.say("utter_handoff", ticket="callback")
+        else:
+            self.say("utter_handoff_unidentified")
+        state.last_step = "handoff"
+
+    def after_identification(self) -> None:
+        """A number was typed: go on where the conversation was."""
+        state = self.state
+        if self.facts is None:
+            if not self.identity.unknown_number:
+                self.say("utter_invalid_phone")
+            if not self.ask_phone():
+                self.general_help()
+            return
+        if state.reason_status == "confirmed":
+            self.act_on_reason()
+        elif state.reason_status == "heard":
+            fix = self.strategy().fix
+            if fix and state.need == "rational":
+                self.ticket(fix)
+            self.say("utter_probe_other_reason", topic=self.strategy().topic)
+        else:
+            self.say("utter_ask_how_to_help")
+
+    def general_help(self) -> None:
+        """No number after two asks: general advice and a call-back on a contact number, nothing personal."""
+        self.say("utter_general_help")
+        self.state.general_help_given = True
+        self.state.last_step = "general_help"
+
+    def not_understood(self) -> None:
+        state = self.state
+        if state.last_step == "probe":
+            self.vague()
+            return
+        state.fallbacks += 1
+        self.say("utter_ask_rephrase" if state.fallbacks == 1 else "utter_default")
+
+    def closing_words(self, intent: str) -> None:
+        if self.state.pending or (self.state.on_table and self.state.last_step == "propose"):
+            self.say("utter_take_your_time")
+            self.state.last_step = "wait"
+            return
+        self.say("utter_goodbye" if intent == "goodbye" or self.state.closed else "utter_thank")
+
+
+def decide(
+    state: FlowState, message: Message, identity: Identity, strategies: Strategies | None = None
+) -> Decision:
+    """The next step for `message`; `state` is not changed (the decision carries the new one)."""
+    return _Turn(state, message, identity, strategies or default_strategies()).run()

@@ -1,0 +1,123 @@
+"""What the flow knows about one customer and the catalogue, read from the database once per message.
+
+`decide` never touches the database: it gets these frozen snapshots, so practice mode can ask the same
+questions about a simulated customer, and a unit test can build them by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.db.models import Customer, Offer
+from bot.db.offer_rules import SuitabilityRules, contract_running, ineligibility_reasons, parse_suitability
+from bot.db.queries import usage_history
+
+COST_MONTHS = 3  # "近三个月平均每月实际花费"
+# Offers that replace the customer's plan: their monthly price is the new bill. Other monthly prices (提速,
+# 流量包, 会员) come on top of it; one-off offers (补偿, 终端补贴) leave it as it is.
+PLAN_TYPES = frozenset({"套餐升级", "套餐降档", "融合业务", "保号套餐"})
+# A penalty fact that binds the customer (a renewal or an agreement to sign), as the catalogue words it.
+BINDING = re.compile(r"(?<!不)需要(续约|签)")
+
+
+@dataclass(frozen=True)
+class OfferFacts:
+    """A catalogue offer as the flow sees it, with whether this customer may have it."""
+
+    code: str
+    name: str
+    type: str
+    monthly_price: Decimal | None
+    one_off_value: Decimal | None
+    term_months: int | None
+    description: str
+    facts: dict[str, str]
+    rules: SuitabilityRules
+    eligible: bool
+
+    @property
+    def binds(self) -> bool:
+        """True when taking the offer signs the customer up for a term (a re-contract)."""
+        return bool(BINDING.search(self.facts.get("penalty", "")))
+
+    def monthly_total(self, current_cost: Decimal) -> Decimal:
+        """The customer's monthly bill with the offer."""
+        if self.monthly_price is None:
+            return current_cost
+        if self.type in PLAN_TYPES:
+            return Decimal(self.monthly_price)
+        return current_cost + Decimal(self.monthly_price)
+
+
+@dataclass(frozen=True)
+class CustomerFacts:
+    """One identified customer: profile, recent usage, churn band and the catalogue judged for them."""
+
+    customer_id: int
+    name: str
+    phone: str
+    has_broadband: bool
+    plan_fee: Decimal
+    tenure_months: int
+    contract_running: bool
+    monthly_cost: Decimal | None  # average ARPU of the last COST_MONTHS months; None without usage on record
+    mou: int | None  # latest month's minutes
+    dou_mb: int | None  # latest month's data
+    churn_band: str | None
+    offers: tuple[OfferFacts, ...] = field(default_factory=tuple)
+
+    def offer(self, code: str | None) -> OfferFacts | None:
+        return next((offer for offer in self.offers if offer.code == code), None)
+
+    def usage(self) -> dict[str, float]:
+        """The latest month in the measures suitability bands use."""
+        values: dict[str, Any] = {"mou": self.mou, "dou_mb": self.dou_mb, "arpu": self.monthly_cost}
+        return {name: float(value) for name, value in values.items() if value is not None}
+
+
+def offer_facts(offer: Offer, customer: Customer, today: date) -> OfferFacts:
+    return OfferFacts(
+        code=offer.code,
+        name=offer.name,
+        type=offer.type,
+        monthly_price=offer.monthly_price,
+        one_off_value=offer.one_off_value,
+        term_months=offer.term_months,
+        description=offer.description,
+        facts=dict(offer.facts or {}),
+        rules=parse_suitability(offer.suitability, f"offer {offer.code} suitability"),
+        eligible=not ineligibility_reasons(offer, customer, today),
+    )
+
+
+def load_customer_facts(session: Session, customer: Customer, today: date, churn_band: str | None) -> CustomerFacts:
+    """The customer's snapshot with the active catalogue (a few dozen rows: read whole, judged in Python)."""
+    history = usage_history(session, customer.id, months=COST_MONTHS)
+    latest = history[-1] if history else None
+    cost = (
+        (sum((Decimal(row.arpu) for row in history), Decimal(0)) / len(history)).quantize(Decimal("0.01"))
+        if history
+        else None
+    )
+    offers = session.execute(select(Offer).where(Offer.active.is_(True)).order_by(Offer.code)).scalars()
+    return CustomerFacts(
+        customer_id=customer.id,
+        name=customer.name,
+        phone=customer.phone,
+        has_broadband=customer.has_broadband,
+        plan_fee=Decimal(customer.plan_fee),
+        tenure_months=customer.tenure_months,
+        contract_running=contract_running(customer, today),
+        monthly_cost=cost,
+        mou=latest.mou if latest is not None else None,
+        dou_mb=latest.dou_mb if latest is not None else None,
+        churn_band=churn_band,
+        offers=tuple(offer_facts(offer, customer, today) for offer in offers),
+    )

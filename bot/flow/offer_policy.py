@@ -1,0 +1,93 @@
+"""Which offer suits this customer for this reason: rules from data, never a model's guess.
+
+不推荐客户不适合的产品 (seed 000): an offer is proposed only when the customer may have it (eligibility), the
+catalogue says it answers the reason (suitability), the reason's strategy lists its kind, the customer's usage
+is inside its bands, and the monthly bill stays under the strategy's ceiling. Compensation is never proposed:
+it is reviewed when the customer asks for it. A keep-number plan goes only to light users. Among suitable
+offers the strategy's order of kinds comes first; within a kind the churn score and the customer's value
+decide whether the more generous offer comes first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from decimal import Decimal
+
+from bot.flow.facts import CustomerFacts, OfferFacts
+from bot.flow.strategy import ReasonStrategy, Strategies
+
+KEEP_NUMBER_TYPE = "保号套餐"
+COMPENSATION_TYPE = "话费补偿"
+
+
+def is_light_user(facts: CustomerFacts, strategies: Strategies) -> bool:
+    light = strategies.light_user
+    return facts.mou is not None and facts.mou <= light.max_mou and (facts.dou_mb or 0) <= light.max_dou_mb
+
+
+def fits_usage(offer: OfferFacts, facts: CustomerFacts) -> bool:
+    """False when the customer's latest month is outside one of the offer's usage bands."""
+    usage = facts.usage()
+    return all(band.contains(usage[measure]) for measure, band in offer.rules.usage.items() if measure in usage)
+
+
+def within_cost(offer: OfferFacts, facts: CustomerFacts, strategy: ReasonStrategy, min_saving: Decimal) -> bool:
+    if facts.monthly_cost is None:
+        return offer.monthly_price in (None, Decimal(0)) or not strategy.must_lower_cost
+    total = offer.monthly_total(facts.monthly_cost)
+    if total > facts.monthly_cost * strategy.cost_ceiling:
+        return False
+    return not strategy.must_lower_cost or facts.monthly_cost - total >= min_saving
+
+
+def generous_first(facts: CustomerFacts, strategies: Strategies) -> bool:
+    """A customer at high risk of leaving, or worth a lot, hears the offer that saves them most first."""
+    rule = strategies.generous_when
+    if facts.churn_band in rule.churn_bands:
+        return True
+    return (
+        facts.monthly_cost is not None
+        and facts.monthly_cost >= rule.min_arpu
+        and facts.tenure_months >= rule.min_tenure_months
+    )
+
+
+def suitable_offers(
+    facts: CustomerFacts,
+    strategies: Strategies,
+    reason: str,
+    *,
+    exclude: Collection[str] = (),
+    first: bool = True,
+) -> list[OfferFacts]:
+    """The offers to propose for `reason`, best first; `exclude`: codes already proposed or refused."""
+    strategy = strategies.of(reason)
+    if strategy is None:
+        return []
+    light = is_light_user(facts, strategies)
+    offers = [
+        offer
+        for offer in facts.offers
+        if offer.eligible
+        and offer.code not in exclude
+        and offer.type in strategy.offer_types
+        and offer.type != COMPENSATION_TYPE
+        and (offer.type != KEEP_NUMBER_TYPE or light)
+        and reason in offer.rules.reasons
+        and fits_usage(offer, facts)
+        and within_cost(offer, facts, strategy, strategies.min_saving)
+        and not (first and strategy.no_term_first and offer.binds)
+    ]
+    cost = facts.monthly_cost or Decimal(0)
+    sign = 1 if generous_first(facts, strategies) else -1
+    return sorted(
+        offers, key=lambda o: (strategy.offer_types.index(o.type), sign * o.monthly_total(cost), o.code)
+    )
+
+
+def keep_number_plan(facts: CustomerFacts, strategies: Strategies, exclude: Collection[str] = ()) -> OfferFacts | None:
+    """The cheapest keep-number plan for a light user (停机保号 cuts calls and data: nobody else is offered it)."""
+    if not is_light_user(facts, strategies):
+        return None
+    plans = [o for o in facts.offers if o.type == KEEP_NUMBER_TYPE and o.eligible and o.code not in exclude]
+    return min(plans, key=lambda o: (o.monthly_price or Decimal(0), o.code), default=None)

@@ -1,0 +1,120 @@
+"""The save step: what a decision does to the app database (tickets, proposals, enrolment, outcome).
+
+Kept apart from `decide` so practice mode can ask the same decisions without writing anything for a real
+customer. Ticket numbers and due times are written into the decision's state here, so every later quote of a
+ticket uses the words stored with it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.db.models import Conversation, Offer, OfferHistory, Ticket
+from bot.db.queries import create_ticket, record_offer_outcome, record_offer_proposal, record_retention_outcome
+from bot.flow.decide import Decision
+from bot.flow.facts import CustomerFacts
+from bot.flow.promises import due_phrase, follow_up_due
+from bot.flow.state import TicketPromise
+
+# The first words of a ticket's summary, for the colleague who works on it.
+TICKET_TOPICS: dict[str, str] = {
+    "network_repair": "网络排查",
+    "billing_check": "账单核查",
+    "device_repair": "终端问题处理",
+    "complaint": "服务投诉",
+    "tariff_comparison": "资费分析",
+    "home_visit": "新址覆盖/移机核实",
+    "compensation_review": "补偿申请",
+    "callback": "人工回电",
+}
+ESCALATED_STATUS = "in_progress"
+
+
+def _offer_ids(session: Session, codes: set[str]) -> dict[str, int]:
+    if not codes:
+        return {}
+    rows = session.execute(select(Offer.code, Offer.id).where(Offer.code.in_(codes)))
+    return {code: offer_id for code, offer_id in rows}
+
+
+def _settle(session: Session, conversation: Conversation, customer_id: int, offer_id: int, outcome: str) -> None:
+    """Mark the pending proposal of the offer in this conversation; a proposal not on record is recorded now."""
+    entry = session.execute(
+        select(OfferHistory)
+        .where(
+            OfferHistory.conversation_id == conversation.id,
+            OfferHistory.offer_id == offer_id,
+            OfferHistory.outcome == "pending",
+        )
+        .order_by(OfferHistory.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if entry is None:
+        entry = record_offer_proposal(
+            session, customer_id=customer_id, offer_id=offer_id, conversation_id=conversation.id
+        )
+    record_offer_outcome(session, entry, outcome)
+
+
+def save(
+    session: Session,
+    decision: Decision,
+    *,
+    conversation: Conversation,
+    facts: CustomerFacts | None,
+    customer_words: str,
+    now: datetime,
+) -> dict[str, str]:
+    """Apply the decision; returns placeholder values known only now (an unidentified hand-off's due time)."""
+    state = decision.state
+    extra: dict[str, str] = {}
+    for kind in decision.open_tickets:
+        if kind in state.tickets or facts is None:
+            continue
+        due = follow_up_due(kind, now)
+        ticket = create_ticket(
+            session,
+            customer_id=facts.customer_id,
+            kind=kind,
+            summary=f"{TICKET_TOPICS[kind]}：{customer_words}" if customer_words else TICKET_TOPICS[kind],
+            due_at=due,
+            conversation_id=conversation.id,
+            now=now,
+        )
+        state.tickets[kind] = TicketPromise(id=str(ticket.id), due=due_phrase(due))
+    for kind in decision.escalate:
+        ticket = session.get(Ticket, int(state.tickets[kind].id))
+        if ticket is not None:
+            ticket.status = ESCALATED_STATUS
+            ticket.summary = f"{ticket.summary}\n客户催办（第{state.tickets[kind].asked}次）：{customer_words}"
+    if facts is not None:
+        ids = _offer_ids(session, {*decision.reject, *decision.propose, *([decision.enrol] if decision.enrol else [])})
+        for code in decision.reject:
+            _settle(session, conversation, facts.customer_id, ids[code], "rejected")
+        for code in decision.propose:
+            record_offer_proposal(
+                session, customer_id=facts.customer_id, offer_id=ids[code], conversation_id=conversation.id
+            )
+        if decision.enrol:
+            _settle(session, conversation, facts.customer_id, ids[decision.enrol], "accepted")
+        conversation.customer_id = facts.customer_id
+    if decision.outcome:
+        follow_up = None
+        if decision.handoff:
+            follow_up = follow_up_due("callback", now)
+            extra["ticket_due"] = due_phrase(follow_up)
+        record_retention_outcome(
+            session,
+            conversation_id=conversation.id,
+            result=decision.outcome,
+            customer_id=facts.customer_id if facts is not None else None,
+            reason=state.reason,
+            need=state.need,
+            offer_id=_offer_ids(session, {decision.enrol}).get(decision.enrol) if decision.enrol else None,
+            follow_up_due=follow_up,
+        )
+        conversation.outcome = decision.outcome
+    return extra

@@ -1,0 +1,126 @@
+"""action_retention_turn with rasa-sdk's CollectingDispatcher and trackers, against the real app database.
+
+Each test holds a short conversation by handing the `flow` slot the action set to the next tracker, as Rasa
+does, and checks what the customer is told and what the database holds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from action_testing import Month, add_customer, conversation_of, make_tracker, run
+from sqlalchemy import select
+
+from actions.retention import ActionRetentionTurn
+from bot.db.models import Offer, OfferHistory, Ticket
+from bot.db.session import session_scope
+
+PHONE = "13812345678"
+
+
+async def _turn(flow: dict[str, Any] | None, intent: str, text: str, need: str = "none", **kwargs: Any):  # type: ignore[no-untyped-def]
+    tracker = make_tracker(intent=intent, text=text, need=need, slots={"flow": flow},
+                           metadata={"phone": PHONE}, **kwargs)
+    outcome = await run(ActionRetentionTurn(), tracker)
+    return outcome, outcome.slots.get("flow", flow)
+
+
+def _history(url: str) -> list[tuple[str, str]]:
+    with session_scope(url) as session:
+        return [(code, outcome) for code, outcome in session.execute(
+            select(Offer.code, OfferHistory.outcome).join(Offer).order_by(OfferHistory.id))]
+
+
+def _tickets(url: str) -> list[Ticket]:
+    with session_scope(url) as session:
+        tickets = list(session.execute(select(Ticket).order_by(Ticket.id)).scalars())
+        for ticket in tickets:
+            session.expunge(ticket)
+        return tickets
+
+
+async def test_a_price_complaint_is_heard_probed_then_a_cheaper_plan_is_confirmed_before_enrolment(app_db: str) -> None:
+    add_customer(app_db, PHONE, [Month(mou=90, dou_mb=6000, arpu=128)] * 3, plan_fee=128)
+    first, flow = await _turn(None, "reason_price_high", "一个月一百二十八，太贵了，气死我了！！", "emotional")
+    assert "utter_empathize_price_high" in first.responses
+    assert "utter_probe_other_reason" in first.responses
+    assert "utter_propose_offer" not in first.responses and _history(app_db) == []
+
+    second, flow = await _turn(flow, "deny", "没有了，就是贵")
+    assert second.responses[0] == "utter_propose_offer"
+    proposed = _history(app_db)
+    assert len(proposed) == 1 and proposed[0][1] == "pending"
+    with session_scope(app_db) as session:
+        offer = session.execute(select(Offer).where(Offer.code == proposed[0][0])).scalar_one()
+        assert offer.type == "套餐降档" and offer.monthly_price < 128
+
+    third, flow = await _turn(flow, "accept_offer", "好的，就办这个")
+    assert third.responses == ["utter_confirm_enrolment"]
+    assert _history(app_db)[0][1] == "pending"  # a choice is not an enrolment
+    fourth, flow = await _turn(flow, "affirm", "确认")
+    assert fourth.responses[:2] == ["utter_offer_accepted", "utter_close_success"]
+    assert _history(app_db)[0][1] == "accepted"
+    assert conversation_of(app_db).outcome == "retained"
+    texts = [m["text"] for outcome in (first, second, third, fourth) for m in outcome.messages]
+    assert len(texts) == len(set(texts)) and all("{" not in text for text in texts)
+
+
+async def test_waiting_and_thanks_never_enrol(app_db: str) -> None:
+    add_customer(app_db, PHONE, [Month(mou=90, dou_mb=6000, arpu=128)] * 3, plan_fee=128)
+    _, flow = await _turn(None, "reason_price_high", "太贵了", "rational")
+    _, flow = await _turn(flow, "deny", "没别的")
+    waiting, flow = await _turn(flow, "affirm", "行吧，那就等你们消息")
+    assert waiting.responses == ["utter_take_your_time"]
+    thanks, flow = await _turn(flow, "thank", "谢谢")
+    assert [outcome for _, outcome in _history(app_db)] == ["pending"]
+    assert flow["enrolled"] is None and thanks.responses
+
+
+async def test_one_ticket_per_problem_quoted_the_same_and_escalated_when_pressed(app_db: str) -> None:
+    add_customer(app_db, PHONE, [Month(mou=300, dou_mb=20000, arpu=99)] * 3)
+    first, flow = await _turn(None, "reason_network_quality", "家里信号太差了，赶紧派人来修", "rational")
+    assert "utter_commit_ticket" in first.responses
+    tickets = _tickets(app_db)
+    assert [t.kind for t in tickets] == ["network_repair"]
+    again, flow = await _turn(flow, "reason_network_quality", "信号还是很差")
+    progress, flow = await _turn(flow, "ask_ticket_progress", "什么时候能修好")
+    pressed, flow = await _turn(flow, "ask_ticket_progress", "你们每次都这么说", "emotional")
+    assert len(_tickets(app_db)) == 1
+    assert "utter_ticket_escalated" in pressed.responses
+    ticket = _tickets(app_db)[0]
+    assert ticket.status == "in_progress"
+    due = flow["tickets"]["network_repair"]["due"]
+    for outcome in (first, progress, pressed):
+        quoted = [m["text"] for m in outcome.messages if str(ticket.id) in m["text"]]
+        assert quoted and all(due in text for text in quoted)
+
+
+async def test_a_fault_gets_no_paid_upgrade(app_db: str) -> None:
+    add_customer(app_db, PHONE, [Month(mou=300, dou_mb=40000, arpu=129)] * 3, has_broadband=True,
+                 bandwidth_mbps=300, tenure_months=60)
+    _, flow = await _turn(None, "reason_network_quality", "宽带天天掉线", "rational")
+    _, flow = await _turn(flow, "deny", "没有别的了")
+    await _turn(flow, "request_cancel", "修不修我都要销户")
+    with session_scope(app_db) as session:
+        prices = [price for price, in session.execute(
+            select(Offer.monthly_price).join(OfferHistory).where(Offer.type != "保号套餐"))]
+    assert all(price in (None, 0) for price in prices)
+
+
+async def test_an_unknown_caller_is_asked_for_the_number_at_most_twice(app_db: str) -> None:
+    outcomes = []
+    flow = None
+    for intent, text in [("reason_relocation", "要搬家了，搬到成都去"), ("deny", "不方便说"), ("deny", "不给")]:
+        tracker = make_tracker(intent=intent, text=text, need="rational", slots={"flow": flow})
+        outcome = await run(ActionRetentionTurn(), tracker)
+        flow = outcome.slots["flow"]
+        outcomes.append(outcome)
+    assert "utter_acknowledge_relocation" in outcomes[0].responses  # the reason is heard before the number
+    asks = [r for o in outcomes for r in o.responses if r.startswith("utter_ask_phone")]
+    assert len(asks) == 2 and "utter_general_help" in outcomes[-1].responses
+
+
+async def test_a_broken_database_gets_an_apology_not_a_crash(broken_db: str) -> None:
+    tracker = make_tracker(intent="reason_price_high", text="太贵了", need="rational", metadata={"phone": PHONE})
+    outcome = await run(ActionRetentionTurn(), tracker)
+    assert outcome.responses == ["utter_service_error"] and outcome.events == []
