@@ -23,6 +23,21 @@ def _path_env(name: str, default: Path) -> Path:
     return Path(_env(name, str(default))).expanduser().resolve()
 
 
+def _int_env(name: str, default: int, minimum: int = 1) -> int:
+    """A whole number; a typo fails loudly here rather than turning a lock-out or a session length off."""
+    text = _env(name, str(default))
+    if not (text.isascii() and text.isdigit()) or int(text) < minimum:
+        raise ValueError(f"{name} must be a whole number >= {minimum}, got {text!r}")
+    return int(text)
+
+
+def _bool_env(name: str, default: bool) -> bool:
+    text = _env(name, "true" if default else "false").lower()
+    if text not in {"true", "false", "1", "0", "yes", "no"}:
+        raise ValueError(f"{name} must be true or false, got {text!r}")
+    return text in {"true", "1", "yes"}
+
+
 @dataclass(frozen=True)
 class Settings:
     """Runtime settings, read once per process from the environment."""
@@ -40,6 +55,14 @@ class Settings:
     wechat_appid: str = field(default_factory=lambda: _env("WECHAT_APPID", ""))
     wechat_aes_key: str = field(default_factory=lambda: _env("WECHAT_AES_KEY", ""))
     log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO").upper())
+    # Accounts (docs/ACCOUNTS.md). Empty SESSION_SECRET: one is generated once under var_dir (demo machines).
+    session_secret: str = field(default_factory=lambda: _env("SESSION_SECRET", ""), repr=False)
+    # Secure cookies need https; the demo runs on plain http, so a deployment behind TLS turns this on.
+    session_cookie_secure: bool = field(default_factory=lambda: _bool_env("SESSION_COOKIE_SECURE", False))
+    session_hours: int = field(default_factory=lambda: _int_env("SESSION_HOURS", 8))  # one working shift
+    login_max_failures: int = field(default_factory=lambda: _int_env("LOGIN_MAX_FAILURES", 5))
+    login_lockout_minutes: int = field(default_factory=lambda: _int_env("LOGIN_LOCKOUT_MINUTES", 15))
+    password_min_length: int = field(default_factory=lambda: _int_env("PASSWORD_MIN_LENGTH", 10))
 
     # Training inputs: the fingerprint of these decides whether `train` has work to do.
     @property

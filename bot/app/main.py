@@ -21,7 +21,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from bot import __version__
-from bot.app.routers import health, nlu, rest, webchat, wechat
+from bot.app.routers import auth, health, nlu, rest, webchat, wechat
 from bot.app.state import AppState
 from bot.logging_setup import configure_rasa_structlog
 from bot.nlu.parser import NluParser
@@ -104,4 +104,5 @@ def create_app(
     app.include_router(rest.router)
     app.include_router(wechat.router)
     app.include_router(webchat.router)
+    app.include_router(auth.router)
     return app

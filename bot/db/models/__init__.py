@@ -7,6 +7,7 @@ from bot.db.models.customer import Customer, MonthlyUsage
 from bot.db.models.offer import Offer, OfferHistory
 from bot.db.models.retention import RetentionOutcome
 from bot.db.models.ticket import Ticket
+from bot.db.models.user import User
 from bot.db.models.wechat import WechatMessage, WechatUser
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "RetentionOutcome",
     "Ticket",
     "Turn",
+    "User",
     "WechatMessage",
     "WechatUser",
 ]

@@ -60,3 +60,6 @@ WARNING_SIGNALS: tuple[str, ...] = (
 )
 
 CHURN_BANDS: tuple[str, ...] = ("高", "中", "低")
+
+# Accounts of practice mode and the supervisor desk (docs/ACCOUNTS.md); a route names the roles it admits.
+USER_ROLES: tuple[str, ...] = ("admin", "supervisor", "trainee")
