@@ -1,0 +1,142 @@
+"""The dialogue core's rules on hand-built data: choices, offer suitability, promised times, strategies."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from bot import taxonomy
+from bot.db.offer_rules import parse_suitability
+from bot.flow.choice import resolve_choice
+from bot.flow.decide import Identity, Message, decide
+from bot.flow.facts import CustomerFacts, OfferFacts
+from bot.flow.offer_policy import keep_number_plan, suitable_offers
+from bot.flow.promises import CHINA_TIME, SERVICE_CLOSES, SERVICE_OPENS, promised_due
+from bot.flow.state import FlowState
+from bot.flow.strategy import strategies
+
+
+def _offer(code: str, name: str, kind: str, price: float | None, reasons: list[str], **kw) -> OfferFacts:  # type: ignore[no-untyped-def]
+    return OfferFacts(
+        code=code, name=name, type=kind, monthly_price=None if price is None else Decimal(str(price)),
+        one_off_value=None, term_months=kw.get("term"), description=f"{name}。",
+        facts={"penalty": kw.get("penalty", "不需要签协议，没有违约金。"), "sms": "短信照常。"},
+        rules=parse_suitability({"reasons": reasons, **({"usage": kw["usage"]} if "usage" in kw else {})}),
+        eligible=kw.get("eligible", True),
+    )
+
+
+CATALOGUE = (
+    _offer("DWN-59", "改签天翼畅享59元套餐", "套餐降档", 59, ["reason_price_high"], usage={"mou": {"max": 250}}),
+    _offer("DWN-29", "改签天翼畅享29元套餐", "套餐降档", 29, ["reason_price_high"], usage={"mou": {"max": 120}}),
+    _offer("DATA-10G", "每月10GB流量包", "流量包", 0, ["reason_price_high"]),
+    _offer("KEEP-8", "8元保号套餐", "保号套餐", 8, ["reason_low_usage"]),
+    _offer("KEEP-5", "5元停机保号", "保号套餐", 5, ["reason_low_usage"]),
+    _offer("BB-1000M", "千兆宽带提速（每月加20元）", "宽带提速", 20, ["reason_network_quality"]),
+    _offer("BB-500M", "宽带免费提速至500M", "宽带提速", 0, ["reason_network_quality"]),
+    _offer("UPG-79", "升级5G畅享79元套餐", "套餐升级", 79, ["reason_contract_end"], penalty="需要续约12个月。"),
+)
+
+
+def _customer(mou: int, dou_mb: int, cost: float, **kw) -> CustomerFacts:  # type: ignore[no-untyped-def]
+    return CustomerFacts(
+        customer_id=1, name="王先生", phone="13800000000", has_broadband=True, plan_fee=Decimal(str(cost)),
+        tenure_months=kw.get("tenure", 24), contract_running=False, monthly_cost=Decimal(str(cost)), mou=mou,
+        dou_mb=dou_mb, churn_band=kw.get("band"), offers=CATALOGUE,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("好，就办8元那个", "KEEP-8"),
+        ("第二个", "KEEP-5"),
+        ("最便宜那个", "KEEP-5"),
+        ("好，就辦停機保號", "KEEP-5"),
+        ("那就保号吧", "KEEP-5"),
+        ("好的，就办这个", "KEEP-5"),
+    ],
+)
+def test_a_choice_is_resolved_by_price_order_superlative_name_or_type(text: str, expected: str) -> None:
+    proposed = [CATALOGUE[3], CATALOGUE[4]]
+    assert resolve_choice(text, proposed, CATALOGUE).code == expected
+
+
+@pytest.mark.parametrize("text", ["行吧，那就等你们消息", "我再考虑考虑", "行，那就这样，谢谢"])
+def test_putting_off_picks_nothing(text: str) -> None:
+    assert resolve_choice(text, [CATALOGUE[3]], CATALOGUE).code is None
+
+
+def test_a_price_complaint_gets_a_cheaper_plan_covering_usage_never_a_data_pack() -> None:
+    light = [o.code for o in suitable_offers(_customer(100, 3000, 128), strategies(), "reason_price_high")]
+    assert light and set(light) <= {"DWN-59", "DWN-29"}
+    heavy = suitable_offers(_customer(375, 5000, 128), strategies(), "reason_price_high")
+    assert heavy == []  # no cheaper plan covers 375 minutes
+
+
+def test_the_generous_offer_comes_first_for_a_customer_at_risk() -> None:
+    calm = suitable_offers(_customer(100, 3000, 128, band="低"), strategies(), "reason_price_high")
+    at_risk = suitable_offers(_customer(100, 3000, 128, band="高"), strategies(), "reason_price_high")
+    assert [o.code for o in calm] == ["DWN-59", "DWN-29"] and [o.code for o in at_risk] == ["DWN-29", "DWN-59"]
+
+
+def test_keep_number_plans_only_for_light_users() -> None:
+    assert keep_number_plan(_customer(20, 200, 30), strategies()).code == "KEEP-5"
+    assert keep_number_plan(_customer(375, 200, 30), strategies()) is None
+    assert keep_number_plan(_customer(20, 34 * 1024, 30), strategies()) is None
+
+
+def test_a_fault_gets_no_paid_upgrade_and_contract_end_no_recontract_first() -> None:
+    assert [o.code for o in suitable_offers(_customer(300, 9000, 99), strategies(), "reason_network_quality")] == [
+        "BB-500M"
+    ]
+    assert suitable_offers(_customer(300, 9000, 99), strategies(), "reason_contract_end", first=True) == []
+
+
+@pytest.mark.parametrize("hour", range(24))
+def test_promised_times_fall_in_service_hours_and_never_before_the_default(hour: int) -> None:
+    now = datetime(2026, 12, 6, hour, 17, tzinfo=CHINA_TIME).astimezone(timezone.utc)
+    for hours in (4, 24, 48):
+        due = promised_due(now, timedelta(hours=hours))
+        local = due.astimezone(CHINA_TIME).time()
+        assert SERVICE_OPENS <= local <= SERVICE_CLOSES
+        assert due - now >= timedelta(hours=hours)
+
+
+def test_every_reason_has_a_strategy_and_an_empathy_and_acknowledgement_line() -> None:
+    from bot.corpus import default_corpus
+
+    names = set(default_corpus().response_names())
+    for reason in taxonomy.reason_intents():
+        assert strategies().of(reason) is not None
+        short = reason.removeprefix("reason_")
+        assert {f"utter_empathize_{short}", f"utter_acknowledge_{short}"} <= names
+
+
+def test_an_emotional_first_reason_is_heard_and_probed_never_answered_with_an_offer() -> None:
+    facts = _customer(100, 3000, 128)
+    decision = decide(FlowState(), Message("reason_price_high", "emotional", "太贵了！！"), Identity(facts=facts))
+    assert decision.propose == [] and decision.open_tickets == []
+    assert [line.response for line in decision.lines][-2:] == ["utter_empathize_price_high", "utter_probe_other_reason"]
+    then = decide(decision.state, Message("deny", "none", "没有了"), Identity(facts=facts))
+    assert then.propose == ["DWN-59"]
+    refused = decide(then.state, Message("reject_offer", "none", "都不要，别推荐了"), Identity(facts=facts))
+    assert refused.propose == [] and refused.reject == ["DWN-59"] and refused.outcome == "lost"
+    assert decide(refused.state, Message("ask_offer", "none", "还有什么优惠"), Identity(facts=facts)).propose == []
+
+
+def test_an_accept_only_leads_to_a_confirmation_and_a_yes_enrols() -> None:
+    facts = _customer(100, 3000, 128)
+    state = FlowState(reason="reason_price_high", need="rational", reason_status="confirmed", replies=2,
+                      proposed=["DWN-59"], on_table="DWN-59", last_step="propose")
+    chose = decide(state, Message("accept_offer", "none", "好，就办这个"), Identity(facts=facts))
+    assert chose.enrol is None and chose.state.pending == "DWN-59"
+    assert [line.response for line in chose.lines] == ["utter_confirm_enrolment"]
+    yes = decide(chose.state, Message("affirm", "none", "确认"), Identity(facts=facts))
+    assert yes.enrol == "DWN-59" and yes.outcome == "retained"
+    no = decide(chose.state, Message("deny", "none", "算了先不办"), Identity(facts=facts))
+    assert no.enrol is None and no.outcome is None
+    unsuitable = decide(state, Message("accept_offer", "none", "给我办千兆提速"), Identity(facts=facts))
+    assert unsuitable.state.pending is None and unsuitable.lines[0].response == "utter_offer_not_suitable"
