@@ -2,9 +2,9 @@
 
 Run with `make bench` (or `.venv/bin/python bench/bench_churn.py [--database-url URL]`). Works in a
 temporary directory on a fresh SQLite database unless --database-url names an empty database to migrate and
-use (e.g. a PostgreSQL one). Targets on 2 cores: import <= 20 s, training <= 60 s, batch <= 5 s, one score
-<= 5 ms; the model must beat the logistic-regression baseline on ROC-AUC. Figures go to docs/BENCHMARKS.md
-by hand, with the machine they were measured on.
+use (e.g. a PostgreSQL one). Targets on 2 cores: import <= 20 s, training (three candidates cross-validated)
+<= 60 s, batch <= 5 s, one score <= 5 ms; the chosen model must not be worse than the logistic regression.
+Figures go to docs/BENCHMARKS.md by hand, with the machine they were measured on.
 """
 
 from __future__ import annotations
@@ -81,14 +81,14 @@ def main() -> None:
         with session_scope(url) as session:
             outcome = timed(f"train on {TRAINING_ROWS:,} labelled customers", 60, lambda: train(session))
         metrics = outcome.model.metrics
-        model, baseline = metrics["model"], metrics["baseline_logistic_regression"]
-        for name, scores in (("model (boosted trees)", model), ("baseline (logistic regression)", baseline)):
+        for key, result in metrics["candidates"].items():
+            test = result["test"]
             print(
-                f"  {name}: ROC-AUC {scores['roc_auc']:.4f}, PR-AUC {scores['pr_auc']:.4f}, "
-                f"Brier {scores['brier']:.4f}"
+                f"  {key}{' (chosen)' if key == metrics['chosen'] else ''}: CV ROC-AUC {result['cv_roc_auc']:.4f}; "
+                f"test ROC-AUC {test['roc_auc']:.4f}, PR-AUC {test['pr_auc']:.4f}, Brier {test['brier']:.4f}"
             )
-        margin = model["roc_auc"] - baseline["roc_auc"]
-        print(f"  model beats baseline on ROC-AUC: {'yes' if margin > 0 else 'NO'} ({margin:+.4f})")
+        margin = metrics["model"]["roc_auc"] - metrics["candidates"]["logistic"]["test"]["roc_auc"]
+        print(f"  chosen model against the logistic regression on the test part: ROC-AUC {margin:+.4f}")
 
         with session_scope(url) as session:
             batch = timed(

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from bot.churn.errors import ChurnError
 from bot.churn.importer import import_file
+from bot.churn.source_format import OPTIONAL_COLUMNS, OPTIONAL_GROUPS
 from bot.churn.source_reader import SourceFileError
 from bot.churn.synthetic import GeneratorOptions, write_export
 from bot.cli.main import main
@@ -72,6 +73,48 @@ def test_an_export_is_stored_as_customers_and_two_months(migrated_url: str, expo
     assert (current.mou, previous.mou) == (int(row["当月MOU"]), int(row["上月MOU"]))
     assert current.competitor_hotline_calls == int(row["拨打竞争对手客服电话次数"])
     assert previous.competitor_hotline_calls == 0  # last month's counts are not in the export
+
+
+OPTIONAL_HEADERS = [column.header for column in OPTIONAL_COLUMNS]
+
+
+def drop_columns(path: Path, *columns: str) -> Path:
+    header, body = read_table(path)
+    kept = [i for i, name in enumerate(header) if name not in columns]
+    return write_table(path, [header[i] for i in kept], [[row[i] for i in kept] for row in body])
+
+
+def test_an_export_without_the_optional_columns_stores_the_given_month_and_no_previous_one(
+    migrated_url: str, export: Path
+) -> None:
+    header, body = read_table(export)
+    row = dict(zip(header, body[0]))
+    result = import_file(drop_columns(export, *OPTIONAL_HEADERS), migrated_url, month=date(2023, 12, 1))
+    assert result.months == (date(2023, 12, 1),)
+    assert list(result.absent) == list(OPTIONAL_GROUPS)
+    assert result.unknown_features == ("mou_change", "dou_change", "arpu_change")
+    assert counts(migrated_url) == (60, 60)  # this month only: last month is not invented
+    stored = customer(migrated_url, row["号码"])
+    assert (stored.name, stored.city, stored.plan_fee) == ("尊敬的客户", "未知", Decimal(row["套餐月费"]))
+    assert stored.usage[0].mou == int(row["当月MOU"])
+
+
+def test_the_cli_says_which_optional_columns_were_absent_and_what_is_unknown(
+    migrated_url: str, export: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", migrated_url)
+    drop_columns(export, "账期", "上月DOU", "地市")
+    assert main(["churn", "import", str(export), "--month", "2024-02"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "已导入 60 行（新增客户 60，更新客户 0），账期 2024-02，编码 UTF-8",
+        "缺少可选列 账期：账期取自 --month（默认为导入的当月）",
+        "缺少可选列 上月DOU：不记录上月数据（三列齐全才记录；已导入过上月数据的客户不受影响）",
+        "缺少可选列 地市：新客户地市为「未知」",
+        "因此未知的特征（模型按缺失值处理）：mou_change、dou_change、arpu_change",
+    ]
+    assert counts(migrated_url) == (60, 60)
+    assert main(["churn", "import", str(export), "--month", "2024-13"]) == 1
+    assert "错误：--month 「2024-13」不是有效的账期" in capsys.readouterr().err
 
 
 def test_importing_the_same_file_twice_does_not_duplicate(migrated_url: str, export: Path) -> None:
@@ -197,7 +240,7 @@ def test_a_failure_half_way_rolls_the_whole_import_back(
     """All or nothing also when something fails after the customers were written (here: the usage step)."""
     import bot.churn.importer as importer
 
-    def fail(*args: object) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(importer, "_store_usage", fail)

@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.churn import ChurnError, UnknownCustomer, score_customer
+from bot.churn.candidates import CANDIDATE_BY_KEY, CANDIDATES
 from bot.churn.importer import import_file
+from bot.churn.source_format import OPTIONAL_COLUMNS
 from bot.churn.scoring import score_all
 from bot.churn.synthetic import GeneratorOptions, write_export
 from bot.cli.main import main
@@ -75,16 +77,25 @@ def test_an_unknown_number_is_a_clear_error(churn_db: dict, capsys: pytest.Captu
     assert "错误：没有号码为 19999999999 的客户" in capsys.readouterr().err
 
 
-def test_train_prints_both_models_and_the_calibration_table_then_scores_use_it(
+def test_train_prints_every_candidate_and_the_calibration_table_then_scores_use_it(
     churn_db: dict, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["churn", "train"]) == 0
     out = capsys.readouterr().out
-    assert "模型（梯度提升树）    ROC-AUC" in out and "基线（逻辑回归）      ROC-AUC" in out
-    assert "校准表（测试集）" in out and "已启用新模型" in out
     (version,) = versions(churn_db["url"])
+    metrics = version.metrics
+    chosen = CANDIDATE_BY_KEY[metrics["chosen"]]
+    for candidate in CANDIDATES:
+        result = metrics["candidates"][candidate.key]
+        (line,) = [line for line in out.splitlines() if candidate.label in line and "交叉验证" in line]
+        assert line.startswith("→" if candidate is chosen else " ")
+        assert f"交叉验证 ROC-AUC {result['cv_roc_auc']:.4f} │ 测试 ROC-AUC {result['test']['roc_auc']:.4f}" in line
+        assert f"PR-AUC {result['test']['pr_auc']:.4f}  Brier {result['test']['brier']:.4f}" in line
+    assert f"选用：{chosen.label}" in out
+    assert "校准表（选用的模型，测试部分）" in out and "已启用新模型" in out
     assert version.is_active
-    assert set(version.metrics) >= {"model", "baseline_logistic_regression", "calibration", "rows"}
+    assert metrics["model"] == metrics["candidates"][chosen.key]["test"]
+    assert set(metrics) >= {"chosen", "model", "candidates", "calibration", "rows"}
     assert (churn_db["tmp"] / "models" / version.path).is_file()
     with session_scope(churn_db["url"]) as session:
         result = score_customer(session, churn_db["alarming"])
@@ -169,3 +180,28 @@ def test_a_missing_model_file_falls_back_for_one_score_and_stops_the_batch(churn
         assert score_customer(session, churn_db["alarming"]).heuristic
         with pytest.raises(ChurnError, match="文件不存在"):
             score_all(session)
+
+
+def test_an_export_without_the_optional_columns_imports_trains_and_scores(
+    migrated_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The operator's export: the 20 source columns and the warning signals, nothing else (docs/CHURN.md)."""
+    monkeypatch.setenv("DATABASE_URL", migrated_url)
+    monkeypatch.setenv("RETENTION_MODELS_DIR", str(tmp_path / "models"))
+    export = tmp_path / "operator.csv"
+    write_export(export, GeneratorOptions(rows=800, seed=31))
+    header, *body = list(csv.reader(io.StringIO(export.read_text(encoding="utf-8"))))
+    kept = [i for i, name in enumerate(header) if name not in {column.header for column in OPTIONAL_COLUMNS}]
+    with export.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([[row[i] for i in kept] for row in [header, *body]])
+    assert main(["churn", "import", str(export)]) == 0
+    assert "因此未知的特征（模型按缺失值处理）：mou_change、dou_change、arpu_change" in capsys.readouterr().out
+    assert main(["churn", "train"]) == 0
+    assert "已启用新模型" in capsys.readouterr().out
+    assert main(["churn", "score", "--all"]) == 0
+    assert "已为" in capsys.readouterr().out
+    phone = body[0][header.index("号码")]
+    assert main(["churn", "score", "--phone", phone, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["heuristic"] is False and 0.0 < result["probability"] < 1.0
+    assert "usage_drop" not in result["factor_keys"]  # unknown, so never a reason

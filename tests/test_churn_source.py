@@ -10,7 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.churn.source_format import REQUIRED_COLUMNS, normalise_header
+from bot.churn.features import FEATURES
+from bot.churn.source_format import (
+    ALL_COLUMNS,
+    BILLING_MONTH,
+    OPTIONAL_COLUMNS,
+    OPTIONAL_GROUPS,
+    PREVIOUS_MONTH,
+    SOURCE_COLUMNS,
+    normalise_header,
+)
 from bot.churn.source_reader import SourceFileError, parse_source, read_source
 from bot.churn.synthetic import GeneratorOptions, write_export
 
@@ -38,6 +47,11 @@ def problems_of(text: str) -> list[str]:
     return [str(problem) for problem in caught.value.problems]
 
 
+def without(header: list[str], body: list[list[str]], *columns: str) -> tuple[list[str], list[list[str]]]:
+    kept = [i for i, name in enumerate(header) if name not in columns]
+    return [header[i] for i in kept], [[row[i] for i in kept] for row in body]
+
+
 def test_a_generated_export_reads_back_with_every_field_typed(tmp_path: Path) -> None:
     path = tmp_path / "export.csv"
     truth = write_export(path, GeneratorOptions(rows=30, seed=9))
@@ -51,7 +65,8 @@ def test_a_generated_export_reads_back_with_every_field_typed(tmp_path: Path) ->
     assert first.arpu == Decimal(f"{truth['arpu'][0]:.2f}")
     assert first.mou == truth["mou"][0]
     assert first.churned == bool(truth["churned"][0])
-    assert source.optional_fields == {"plan_fee", "name", "city"}
+    assert source.optional_fields == {column.field for column in OPTIONAL_COLUMNS}
+    assert source.absent == {}
 
 
 def test_gbk_and_utf8_with_bom_give_the_same_rows(tmp_path: Path) -> None:
@@ -106,7 +121,7 @@ def test_extra_columns_are_ignored_and_headers_are_normalised(tmp_path: Path) ->
     header, body = generated_table(tmp_path)
     header = [f" {name}" for name in header]
     header[header.index(" 终端使用时间(月)")] = "终端使用时间（月）"  # full-width brackets, as Excel users type
-    rows, _ = parse_source(as_text([*header, "备注"], [[*row, "VIP"] for row in body]))
+    rows = parse_source(as_text([*header, "备注"], [[*row, "VIP"] for row in body])).rows
     assert len(rows) == len(body)
     assert normalise_header("\ufeff号码 ") == "号码"
 
@@ -158,13 +173,12 @@ def test_broadband_and_bandwidth_must_agree(tmp_path: Path) -> None:
 
 
 def test_plan_fee_comes_from_the_plan_name_when_the_column_is_absent(tmp_path: Path) -> None:
-    header, body = generated_table(tmp_path)
-    fee = header.index("套餐月费")
-    header, body = header[:fee] + header[fee + 1 :], [row[:fee] + row[fee + 1 :] for row in body]
+    header, body = without(*generated_table(tmp_path), "套餐月费")
     set_cell(header, body[0], "套餐", "天翼畅享129元套餐")
-    rows, optional = parse_source(as_text(header, body))
-    assert rows[0].plan_fee == Decimal("129.00")
-    assert "plan_fee" not in optional
+    parsed = parse_source(as_text(header, body))
+    assert parsed.rows[0].plan_fee == Decimal("129.00")
+    assert "plan_fee" not in parsed.optional_fields
+    assert list(parsed.absent.values()) == [("套餐月费",)]
     set_cell(header, body[0], "套餐", "不限量套餐")
     assert problems_of(as_text(header, body)) == ["第 2 行：缺少套餐月费：没有「套餐月费」列，套餐名称中也没有「N元」"]
 
@@ -189,6 +203,40 @@ def test_the_usual_spellings_of_operator_exports_are_accepted(
     if column == "带宽":
         set_cell(header, body[0], "是否宽带用户", "是")
     set_cell(header, body[0], column, cell)
-    rows, _ = parse_source(as_text(header, body))
-    field = next(c.field for c in REQUIRED_COLUMNS if c.header == column)
+    rows = parse_source(as_text(header, body)).rows
+    field = next(c.field for c in ALL_COLUMNS if c.header == column)
     assert getattr(rows[0], field) == expected
+
+
+def test_the_source_columns_and_the_signals_are_enough(tmp_path: Path) -> None:
+    """No 账期, 上月, 套餐月费, 客户姓名 or 地市: the month is the one given, and the report says what is unknown."""
+    header, body = without(*generated_table(tmp_path), *(column.header for column in OPTIONAL_COLUMNS))
+    assert header[: len(SOURCE_COLUMNS)] == [column.header for column in SOURCE_COLUMNS]
+    parsed = parse_source(as_text(header, body), date(2023, 11, 1))
+    assert list(parsed.absent) == list(OPTIONAL_GROUPS)
+    assert parsed.absent[PREVIOUS_MONTH] == ("上月ARPU", "上月MOU", "上月DOU")
+    assert parsed.optional_fields == set()
+    assert {row.month for row in parsed.rows} == {date(2023, 11, 1)}
+    assert {(row.prev_arpu, row.prev_mou, row.prev_dou_mb) for row in parsed.rows} == {(None, None, None)}
+    assert parsed.rows[0].plan_fee > 0 and parsed.rows[0].name == "尊敬的客户"
+    assert {row.month for row in parse_source(as_text(header, body)).rows} == {date.today().replace(day=1)}
+
+
+def test_every_feature_an_absent_column_leaves_unknown_is_a_model_feature() -> None:
+    assert {feature for group in OPTIONAL_GROUPS for feature in group.unknown_features} <= set(FEATURES)
+    assert PREVIOUS_MONTH.unknown_features and not BILLING_MONTH.unknown_features
+
+
+def test_a_month_is_refused_for_a_file_that_has_its_own(tmp_path: Path) -> None:
+    header, body = generated_table(tmp_path)
+    with pytest.raises(SourceFileError, match="文件已有「账期」列"):
+        parse_source(as_text(header, body), date(2024, 5, 1))
+
+
+def test_last_months_columns_are_used_together_but_each_present_one_is_validated(tmp_path: Path) -> None:
+    header, body = without(*generated_table(tmp_path), "上月DOU")
+    parsed = parse_source(as_text(header, body))
+    assert parsed.absent == {PREVIOUS_MONTH: ("上月DOU",)}
+    assert parsed.rows[0].prev_mou is not None and parsed.rows[0].prev_dou_mb is None
+    set_cell(header, body[1], "上月MOU", "很多")
+    assert problems_of(as_text(header, body)) == ["第 3 行：上月MOU「很多」不是数字"]

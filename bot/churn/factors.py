@@ -189,6 +189,9 @@ GROUP_BY_KEY = {group.key: group for group in FACTOR_GROUPS}
 GROUP_INDEXES: tuple[tuple[int, ...], ...] = tuple(
     tuple(FEATURE_INDEX[feature] for feature in group.features) for group in FACTOR_GROUPS
 )
+GROUP_OF_FEATURE = np.array(  # FEATURES index → FACTOR_GROUPS index (each feature is in exactly one group)
+    [next(g for g, indexes in enumerate(GROUP_INDEXES) if index in indexes) for index in range(len(FEATURES))]
+)
 
 
 def _most_common(columns: np.ndarray) -> tuple[Any, ...]:

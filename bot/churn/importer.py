@@ -1,8 +1,9 @@
 """Storing a validated export: customers upserted by 号码, one monthly_usage row per 账期, one transaction.
 
 Re-importing a file updates the same customers and months instead of adding rows. The previous month's row
-is created from the 上月ARPU/MOU/DOU columns only when that month is not stored yet: a full export of that
-month, imported earlier or later, always wins (its counts — 停机, 零通话, 竞争对手 — are 0 until then).
+is created from the 上月ARPU/MOU/DOU columns (when the file has all three) only when that month is not stored
+yet: a full export of that month, imported earlier or later, always wins (its counts — 停机, 零通话, 竞争对手 —
+are 0 until then).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.churn.database import bulk_load, dialect_insert, require_tables
 from bot.churn.features import previous_month
+from bot.churn.source_format import PREVIOUS_MONTH, OptionalColumns
 from bot.churn.source_reader import SourceFile, SourceRow, read_source
 from bot.db.models import AwareDateTime, Customer, MonthlyUsage
 from bot.db.session import session_scope
@@ -64,6 +66,13 @@ class ImportResult:
     new_customers: int
     updated_customers: int
     months: tuple[date, ...]
+    # Optional groups the file lacked → their missing headers; each group says what the import did instead.
+    absent: dict[OptionalColumns, tuple[str, ...]]
+
+    @property
+    def unknown_features(self) -> tuple[str, ...]:
+        """The model features this file leaves unknown (missing values to the model, never an error)."""
+        return tuple(feature for group in self.absent for feature in group.unknown_features)
 
 
 def _staging_table(name: str, source: Table, fields: tuple[str, ...]) -> Table:
@@ -95,8 +104,8 @@ def _upsert_customers(session: Session, staging: Table, optional_fields: frozens
     session.execute(statement.on_conflict_do_update(index_elements=[table.c.phone], set_=assignments))
 
 
-def _store_usage(session: Session, rows: list[SourceRow], staging: Table) -> None:
-    """This month's rows replace what is stored; last month's rows only fill a gap."""
+def _store_usage(session: Session, rows: list[SourceRow], staging: Table, with_previous: bool) -> None:
+    """This month's rows replace what is stored; last month's rows, when the file has them, only fill a gap."""
     table = MonthlyUsage.__table__
     customers = Customer.__table__
     staged = (
@@ -111,6 +120,8 @@ def _store_usage(session: Session, rows: list[SourceRow], staging: Table) -> Non
     current = dialect_insert(session, table).from_select(columns, staged)
     assignments = {field: current.excluded[field] for field in USAGE_FIELDS}
     session.execute(current.on_conflict_do_update(index_elements=key, set_=assignments))
+    if not with_previous:
+        return
 
     quiet_counts = (0,) * (len(USAGE_FIELDS) - 3)  # everything after arpu, mou, dou_mb
     previous_rows = (
@@ -144,7 +155,7 @@ def store_source(session: Session, source: SourceFile) -> ImportResult:
         )
     ).scalar_one()
     _upsert_customers(session, staged_customers, source.optional_fields)
-    _store_usage(session, source.rows, staged_usage)
+    _store_usage(session, source.rows, staged_usage, with_previous=PREVIOUS_MONTH not in source.absent)
     for staging in (staged_customers, staged_usage):
         staging.drop(connection)
     return ImportResult(
@@ -153,11 +164,15 @@ def store_source(session: Session, source: SourceFile) -> ImportResult:
         new_customers=len(source.rows) - known,
         updated_customers=known,
         months=tuple(sorted({row.month for row in source.rows})),
+        absent=source.absent,
     )
 
 
-def import_file(path: Path, url: str | None = None) -> ImportResult:
-    """Validate every row of `path`, then store all of them in one transaction, or nothing."""
-    source = read_source(path)
+def import_file(path: Path, url: str | None = None, month: date | None = None) -> ImportResult:
+    """Validate every row of `path`, then store all of them in one transaction, or nothing.
+
+    `month` is the 账期 of a file without that column (default: the current month).
+    """
+    source = read_source(path, month)
     with session_scope(url) as session:
         return store_source(session, source)

@@ -1,8 +1,9 @@
 """The operator export format: its Chinese column headers and how each cell becomes a typed value.
 
-The 20 源数据 columns of the retention training material are kept verbatim; the warning signals (流失倾向) and
-what 业务量突降 needs (last month's volumes) are extra columns of the same export. docs/CHURN.md is the
-reference for users; this module is the one place the headers are spelled.
+The 20 源数据 columns of the retention training material are kept verbatim and required; the warning signals
+(流失倾向) and what 业务量突降 needs (last month's volumes) are extra columns of the same export. docs/CHURN.md
+is the reference for users; this module is the one place the headers are spelled, and the one place that says
+what an absent optional column costs the model.
 """
 
 from __future__ import annotations
@@ -214,25 +215,43 @@ SOURCE_COLUMNS: tuple[Column, ...] = (
 """The 源数据 columns of the training material, verbatim."""
 
 SIGNAL_COLUMNS: tuple[Column, ...] = (
-    Column("账期", "month", parse_month),
     Column("协议到期日期", "contract_end_date", parse_date),  # 协议到期; empty = no contract
-    Column("上月ARPU", "prev_arpu", money(MAX_MONEY)),  # 业务量突降 compares these with 当月
-    Column("上月MOU", "prev_mou", volume(MAX_MONTH_MINUTES)),
-    Column("上月DOU", "prev_dou_mb", volume(MAX_MEGABYTES)),
     Column("竞争对手营销次数", "competitor_marketing_contacts", count(MAX_COUNT)),  # 竞争对手营销
     Column("零通话天数", "zero_call_days", count(31)),  # 多日零通话
     Column("拨打竞争对手客服电话次数", "competitor_hotline_calls", count(MAX_COUNT)),
 )
-"""The warning signals (流失倾向) and the billing month they belong to."""
-
-OPTIONAL_COLUMNS: tuple[Column, ...] = (
-    Column("套餐月费", "plan_fee", parse_plan_fee),
-    Column("客户姓名", "name", text_of(32, required=False)),
-    Column("地市", "city", text_of(32, required=False)),
-)
-"""Used when present; 套餐月费 otherwise comes from the plan name, name and city from defaults."""
+"""Warning signals (流失倾向) still required: the database cannot yet store them as unknown (docs/CHURN.md)."""
 
 REQUIRED_COLUMNS: tuple[Column, ...] = SOURCE_COLUMNS + SIGNAL_COLUMNS
+
+
+@dataclass(frozen=True)
+class OptionalColumns:
+    """Columns an export may lack, used only together, and what their absence means for the import report."""
+
+    columns: tuple[Column, ...]
+    instead: str  # what the import does without them, as the report says it
+    unknown_features: tuple[str, ...] = ()  # features.FEATURES the model then lacks (missing values, not errors)
+
+
+BILLING_MONTH = OptionalColumns((Column("账期", "month", parse_month),), "账期取自 --month（默认为导入的当月）")
+PREVIOUS_MONTH = OptionalColumns(
+    (  # 业务量突降 compares these with 当月; they make one stored month, so all three or none are used
+        Column("上月ARPU", "prev_arpu", money(MAX_MONEY)),
+        Column("上月MOU", "prev_mou", volume(MAX_MONTH_MINUTES)),
+        Column("上月DOU", "prev_dou_mb", volume(MAX_MEGABYTES)),
+    ),
+    "不记录上月数据（三列齐全才记录；已导入过上月数据的客户不受影响）",
+    ("mou_change", "dou_change", "arpu_change"),
+)
+OPTIONAL_GROUPS: tuple[OptionalColumns, ...] = (
+    BILLING_MONTH,
+    PREVIOUS_MONTH,
+    OptionalColumns((Column("套餐月费", "plan_fee", parse_plan_fee),), "月费取自套餐名称中的「N元」"),
+    OptionalColumns((Column("客户姓名", "name", text_of(32, required=False)),), "新客户称呼为「尊敬的客户」"),
+    OptionalColumns((Column("地市", "city", text_of(32, required=False)),), "新客户地市为「未知」"),
+)
+OPTIONAL_COLUMNS: tuple[Column, ...] = tuple(column for group in OPTIONAL_GROUPS for column in group.columns)
 ALL_COLUMNS: tuple[Column, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 DEFAULT_NAME = "尊敬的客户"  # how the bot addresses a customer whose name the export does not carry

@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -17,11 +17,15 @@ from pathlib import Path
 from bot.churn.errors import ChurnError
 from bot.churn.source_format import (
     ALL_COLUMNS,
+    BILLING_MONTH,
     DEFAULT_CITY,
     DEFAULT_NAME,
+    OPTIONAL_COLUMNS,
+    OPTIONAL_GROUPS,
     REQUIRED_COLUMNS,
     CellError,
     Column,
+    OptionalColumns,
     normalise_header,
     plan_fee_from_name,
 )
@@ -74,9 +78,9 @@ class SourceRow:
     migu_video: bool
     migu_read: bool
     contract_end_date: date | None
-    prev_arpu: Decimal
-    prev_mou: int
-    prev_dou_mb: int
+    prev_arpu: Decimal | None  # None: the file has no such column
+    prev_mou: int | None
+    prev_dou_mb: int | None
     competitor_marketing_contacts: int
     zero_call_days: int
     competitor_hotline_calls: int
@@ -84,13 +88,18 @@ class SourceRow:
     city: str
 
 
-@dataclass
-class SourceFile:
-    path: Path
-    encoding: str
+@dataclass(frozen=True)
+class ParsedSource:
     rows: list[SourceRow]
     # Optional columns the file carries: only those overwrite what the database already knows.
-    optional_fields: frozenset[str] = field(default_factory=frozenset)
+    optional_fields: frozenset[str]
+    absent: dict[OptionalColumns, tuple[str, ...]]  # optional groups the file lacks → their missing headers
+
+
+@dataclass(frozen=True)
+class SourceFile(ParsedSource):
+    path: Path
+    encoding: str
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -118,9 +127,12 @@ def _column_positions(header: list[str]) -> dict[Column, int]:
     return {column: names.index(column.header) for column in ALL_COLUMNS if column.header in names}
 
 
-def _parse_row(cells: list[str], positions: dict[Column, int], line: int) -> SourceRow | list[str]:
-    """The row, or the reasons it is bad (all of them, one per column)."""
-    values: dict[str, object] = {"line": line, "plan_fee": None, "name": "", "city": ""}
+UNSET_OPTIONAL_FIELDS: dict[str, object] = {column.field: None for column in OPTIONAL_COLUMNS}
+
+
+def _parse_row(cells: list[str], positions: dict[Column, int], line: int, month: date) -> SourceRow | list[str]:
+    """The row, or the reasons it is bad (all of them, one per column); `month` unless the row has a 账期."""
+    values: dict[str, object] = {**UNSET_OPTIONAL_FIELDS, "line": line, "month": month, "name": "", "city": ""}
     reasons = []
     for column, position in positions.items():
         try:
@@ -144,14 +156,23 @@ def _parse_row(cells: list[str], positions: dict[Column, int], line: int) -> Sou
     return SourceRow(**values)  # type: ignore[arg-type]
 
 
-def parse_source(text: str) -> tuple[list[SourceRow], frozenset[str]]:
-    """Validated rows and the optional fields present; SourceFileError listing every bad row otherwise."""
+def parse_source(text: str, month: date | None = None) -> ParsedSource:
+    """Validated rows and which optional columns are present; SourceFileError listing every bad row otherwise.
+
+    `month` is the 账期 of a file without that column (default: the current month); a file that has the column
+    must not also be given one, since one of the two would silently lose.
+    """
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if header is None or not any(cell.strip() for cell in header):
         raise SourceFileError("文件为空：没有表头，也没有数据")
     positions = _column_positions(header)
     optional_fields = frozenset(column.field for column in positions if column not in REQUIRED_COLUMNS)
+    missing = {group: tuple(c.header for c in group.columns if c not in positions) for group in OPTIONAL_GROUPS}
+    absent = {group: headers for group, headers in missing.items() if headers}
+    if month is not None and BILLING_MONTH not in absent:
+        raise SourceFileError("文件已有「账期」列：--month 只用于没有账期列的文件")
+    default_month = month or date.today().replace(day=1)
     rows: list[SourceRow] = []
     problems: list[RowProblem] = []
     first_line_of_phone: dict[str, int] = {}
@@ -164,7 +185,7 @@ def parse_source(text: str) -> tuple[list[SourceRow], frozenset[str]]:
         if len(cells) != width:
             problems.append(RowProblem(start, f"有 {len(cells)} 个字段，表头有 {width} 列"))
             continue
-        parsed = _parse_row(cells, positions, start)
+        parsed = _parse_row(cells, positions, start, default_month)
         if isinstance(parsed, list):
             problems.append(RowProblem(start, "；".join(parsed)))
             continue
@@ -177,10 +198,11 @@ def parse_source(text: str) -> tuple[list[SourceRow], frozenset[str]]:
         raise SourceFileError(f"{len(problems)} 行数据有错误，未导入任何数据", problems)
     if not rows:
         raise SourceFileError("文件只有表头，没有数据行")
-    return rows, optional_fields
+    return ParsedSource(rows, optional_fields, absent)
 
 
-def read_source(path: Path) -> SourceFile:
+def read_source(path: Path, month: date | None = None) -> SourceFile:
+    """The validated file; `month` is the 账期 when the file has no such column (see parse_source)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -188,5 +210,5 @@ def read_source(path: Path) -> SourceFile:
     if not data.strip():
         raise SourceFileError("文件为空：没有表头，也没有数据")
     text, encoding = decode(data)
-    rows, optional_fields = parse_source(text)
-    return SourceFile(path=path, encoding=encoding, rows=rows, optional_fields=optional_fields)
+    parsed = parse_source(text, month)
+    return SourceFile(**vars(parsed), path=path, encoding=encoding)

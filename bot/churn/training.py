@@ -1,8 +1,9 @@
-"""Training: labelled customers → split → boosted trees + Platt calibration, measured against a baseline.
+"""Training: labelled customers → split → candidates cross-validated → the best one refitted and calibrated.
 
-Split (stratified, fixed seed): 64% fit, 16% calibration, 20% test. The test part is only ever used for the
-reported metrics, for both the model and the logistic-regression baseline (which is fitted on fit +
-calibration, i.e. on everything the model saw).
+Split (stratified, fixed seed): 80% fitting part, 20% test part. The candidates (candidates.py) are compared by
+cross-validated ROC-AUC on the fitting part alone; every candidate is then refitted on the whole fitting part,
+Platt-calibrated on its cross-validation's out-of-fold log-odds, and measured on the test part, which is used for
+nothing but those reported figures.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
 from sqlalchemy.orm import Session
 
+from bot.churn.candidates import CANDIDATES, CV_FOLDS, PIPELINES, Candidate, CrossValidation, cross_validate
 from bot.churn.errors import ChurnError
 from bot.churn.factors import reference_row
 from bot.churn.features import FEATURES, feature_matrix
 from bot.churn.model import ChurnModel
-from bot.churn.pipelines import baseline_pipeline, boosted_pipeline
+from bot.churn.pipelines import one_openmp_thread
 from bot.churn.registry import (
     Registration,
     artifact_location,
@@ -40,7 +43,6 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_SEED = 20240601
 TEST_FRACTION = 0.2
-CALIBRATION_FRACTION = 0.2  # of what is left after the test split
 MIN_LABELLED = 200
 MIN_PER_CLASS = 20
 CALIBRATION_BINS = 10
@@ -90,37 +92,80 @@ def _check_labels(labels: np.ndarray) -> None:
         )
 
 
-def fit_churn_model(features: np.ndarray, labels: np.ndarray, *, seed: int, fingerprint: str) -> ChurnModel:
-    """Fit, calibrate and evaluate a model on an in-memory data set (no database, no files)."""
-    _check_labels(labels)
-    started = time.perf_counter()
-    indexes = np.arange(labels.size)
-    train, test = train_test_split(indexes, test_size=TEST_FRACTION, stratify=labels, random_state=seed)
-    fit, calibrate = train_test_split(
-        train, test_size=CALIBRATION_FRACTION, stratify=labels[train], random_state=seed
-    )
-    pipeline = boosted_pipeline(seed).fit(features[fit], labels[fit])
-    raw_logits = pipeline.decision_function(features[calibrate]).reshape(-1, 1)
-    platt = LogisticRegression(C=1e6).fit(raw_logits, labels[calibrate])  # C large: no shrinkage of the slope
-    created_at = datetime.now(timezone.utc)
-    model = ChurnModel(
-        version=f"churn-{created_at:%Y%m%d-%H%M%S}-{fingerprint[:8]}",
-        created_at=created_at,
-        data_fingerprint=fingerprint,
+def split(labels: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row indexes of the fitting part and of the test part (stratified, reproducible by seed)."""
+    return train_test_split(np.arange(labels.size), test_size=TEST_FRACTION, stratify=labels, random_state=seed)
+
+
+def platt(raw: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """Slope and intercept mapping raw log-odds to calibrated ones."""
+    fitted = LogisticRegression(C=1e6).fit(raw.reshape(-1, 1), labels)  # C large: no shrinkage of the slope
+    return float(fitted.coef_[0, 0]), float(fitted.intercept_[0])
+
+
+def _candidate_model(
+    candidate: Candidate,
+    pipelines: dict[str, Pipeline],
+    validation: CrossValidation,
+    labels: np.ndarray,
+    **metadata: Any,
+) -> ChurnModel:
+    """The candidate from the pipelines refitted on the fitting part, calibrated on its out-of-fold log-odds."""
+    return ChurnModel(
+        candidate=candidate.key,
+        pipelines=tuple(pipelines[name] for name, _ in candidate.parts),
+        weights=tuple(weight for _, weight in candidate.parts),
+        calibration=platt(candidate.combine(validation.out_of_fold), labels),
         metrics={},
-        pipeline=pipeline,
-        calibration=(float(platt.coef_[0, 0]), float(platt.intercept_[0])),
-        reference=reference_row(features[train]),
+        **metadata,
     )
-    probabilities = model.probabilities(features[test])
-    baseline = baseline_pipeline().fit(features[train], labels[train])
+
+
+def fit_churn_model(features: np.ndarray, labels: np.ndarray, *, seed: int, fingerprint: str) -> ChurnModel:
+    """Choose, fit, calibrate and evaluate a model on an in-memory data set (no database, no files).
+
+    Each pipeline is fitted CV_FOLDS + 1 times, on one OpenMP thread (see pipelines.one_openmp_thread).
+    """
+    _check_labels(labels)
+    with one_openmp_thread():
+        return _fit_churn_model(features, labels, seed=seed, fingerprint=fingerprint)
+
+
+def _fit_churn_model(features: np.ndarray, labels: np.ndarray, *, seed: int, fingerprint: str) -> ChurnModel:
+    started = time.perf_counter()
+    fitting, test = split(labels, seed)
+    validation = cross_validate(features[fitting], labels[fitting], seed)
+    pipelines = {name: make(seed).fit(features[fitting], labels[fitting]) for name, make in PIPELINES.items()}
+    created_at = datetime.now(timezone.utc)
+    metadata = {
+        "version": f"churn-{created_at:%Y%m%d-%H%M%S}-{fingerprint[:8]}",
+        "created_at": created_at,
+        "data_fingerprint": fingerprint,
+        "reference": reference_row(features[fitting]),
+    }
+    models = {
+        candidate.key: _candidate_model(candidate, pipelines, validation, labels[fitting], **metadata)
+        for candidate in CANDIDATES
+    }
+    test_probabilities = {key: model.probabilities(features[test]) for key, model in models.items()}
+    chosen = validation.chosen.key
+    model = models[chosen]
     model.metrics = {
-        "model": scores(labels[test], probabilities),
-        "baseline_logistic_regression": scores(labels[test], baseline.predict_proba(features[test])[:, 1]),
-        "calibration": calibration_table(labels[test], probabilities),
-        "rows": {"fit": int(fit.size), "calibration": int(calibrate.size), "test": int(test.size)},
+        "chosen": chosen,
+        "model": scores(labels[test], test_probabilities[chosen]),
+        "candidates": {
+            key: {
+                "cv_roc_auc": validation.mean_roc_auc(key),
+                "cv_roc_auc_folds": validation.fold_roc_auc[key],
+                "test": scores(labels[test], probabilities),
+            }
+            for key, probabilities in test_probabilities.items()
+        },
+        "calibration": calibration_table(labels[test], test_probabilities[chosen]),
+        "rows": {"fitting": int(fitting.size), "test": int(test.size)},
+        "cv_folds": CV_FOLDS,
         "churn_rate": float(labels.mean()),
-        "boosting_iterations": int(pipeline[-1].n_iter_),
+        "boosting_iterations": int(pipelines["boosted"][-1].n_iter_),
         "seed": seed,
         "training_seconds": round(time.perf_counter() - started, 2),
     }
