@@ -26,7 +26,7 @@ from bot.churn import UnknownCustomer, score_customer
 from bot.corpus import default_corpus
 from bot.db.queries import find_customer_by_phone
 from bot.db.session import session_scope
-from bot.flow.decide import Identity, Message, decide
+from bot.flow.decide import FALLBACK_INTENT, Identity, Message, decide
 from bot.flow.facts import load_customer_facts
 from bot.flow.promises import CHINA_TIME
 from bot.flow.render import render
@@ -47,8 +47,10 @@ def message_of(tracker: Tracker) -> Message:
         if name and name not in entities:
             entities[name] = parse_amount(str(value)) if name == "amount" and isinstance(value, str) else value
     need = (latest.get("need") or {}).get("name") or NO_NEED
-    return Message(intent=latest_intent(tracker) or "nlu_fallback", need=need, text=latest_text(tracker),
-                   entities=entities)
+    ranking = [item.get("name") for item in latest.get("intent_ranking") or []]
+    guess = next((name for name in ranking if name and name != FALLBACK_INTENT), None)
+    return Message(intent=latest_intent(tracker) or FALLBACK_INTENT, need=need, text=latest_text(tracker),
+                   entities=entities, guess=guess)
 
 
 def _churn_band(session: Session, phone: str) -> str | None:
@@ -105,5 +107,8 @@ class ActionRetentionTurn(Action):
             dispatcher.utter_message(response="utter_service_error")
             return []
         for line in lines:
-            dispatcher.utter_message(response=line.response, text=line.text, buttons=list(line.buttons) or None)
+            # The text is chosen and filled here; `utter_action` names the corpus response in the event's metadata
+            # exactly as Rasa does for `response=` (the transcript and practice mode read it), without asking
+            # Rasa's generator to fill placeholders a second time from slots that do not exist.
+            dispatcher.utter_message(text=line.text, buttons=list(line.buttons) or None, utter_action=line.response)
         return [SlotSet(STATE_SLOT, decision.state.to_slot())]

@@ -181,6 +181,7 @@ def test_conversation(dialogue_client: TestClient, dialogue_database_url: str, s
         asks = state.get("phone_asks", 0)
         state = (_call(dialogue_client, service.slots, sender) or {}).get("flow") or {}
         after = _observe(url, sender)
+        print(f"客户: {message}  [{state.get('reason')}/{state.get('need')} {state.get('last_step')}]\n  机器人: {text}")
         where = f"{script.name} turn {number} 「{message}」"
         _check_turn(turn.expect, text, before, after, state, asks, where)
         for offer in after.enrolled[len(before.enrolled):]:
@@ -199,9 +200,9 @@ def test_conversation(dialogue_client: TestClient, dialogue_database_url: str, s
         assert SERVICE_OPENS <= local <= SERVICE_CLOSES, f"{script.name}: ticket due at {local}"
     quoted = {m for t in said for m in DUE.findall(t)}
     assert quoted <= promised or before.outcome == "handoff", f"{script.name}: quoted {quoted}, stored {promised}"
+    codes = [o.code for o in before.proposals]
     regular = [o for o in before.proposals if o.type != "保号套餐"]
-    assert len(regular) <= 2 and len(before.proposals) - len(regular) <= 1, (
-        f"{script.name}: proposals {[o.code for o in before.proposals]}")
+    assert len(regular) <= 2 and len(codes) <= 3 and len(set(codes)) == len(codes), f"{script.name}: proposals {codes}"
     end = script.end
     if end.enrolled is not None:
         assert _matches(before.enrolled, end.enrolled), f"{script.name}: enrolled {[o.code for o in before.enrolled]}"

@@ -19,25 +19,18 @@ CORPUS_DIR = ROOT / "scripts_corpus"
 DOMAIN_FILE = ROOT / "domain.yml"
 TEST_STORIES_DIR = ROOT / "tests" / "test_stories"
 
-# The dialogue contract (flows helper × actions helper).
+# The dialogue contract: the responses bot/flow/decide.py says (a missing one would fail at run time).
 CONTRACT_RESPONSES = {
-    "utter_greet", "utter_probe_reason", "utter_probe_deeper", "utter_commit_ticket", "utter_propose_offer",
-    "utter_compare_cost", "utter_retain_number", "utter_offer_accepted", "utter_close_success", "utter_close_fail",
-    "utter_handoff", "utter_ask_phone", "utter_invalid_phone", "utter_bot_challenge", "utter_out_of_scope",
-    "utter_default", "utter_ask_rephrase", "utter_goodbye", "utter_thank",
+    "utter_greet", "utter_probe_reason", "utter_probe_deeper", "utter_probe_other_reason", "utter_probe_detail",
+    "utter_commit_ticket", "utter_ticket_status", "utter_ticket_escalated", "utter_propose_offer",
+    "utter_compare_cost", "utter_compare_competitor", "utter_confirm_enrolment", "utter_not_enrolled",
+    "utter_retain_number", "utter_retain_number_advice", "utter_offer_accepted", "utter_close_success",
+    "utter_close_fail", "utter_handoff", "utter_handoff_unidentified", "utter_ask_phone", "utter_ask_phone_again",
+    "utter_invalid_phone", "utter_bot_challenge", "utter_out_of_scope", "utter_default", "utter_ask_rephrase",
+    "utter_goodbye", "utter_thank", "utter_offer_details", "utter_offer_fact", "utter_need_to_verify",
+    "utter_how_to_leave_port", "utter_how_to_leave_cancel", "utter_how_to_leave_broadband",
 }  # fmt: skip
-CONTRACT_ACTIONS = {
-    "action_register_reason": INTERNAL_ACT,
-    "action_identify_customer": "agent_greet",
-    "action_fetch_churn_score": INTERNAL_ACT,
-    "action_create_ticket": "agent_commit",
-    "action_propose_offer": "agent_propose",
-    "action_retain_number": "agent_retain_number",
-    "action_record_outcome": INTERNAL_ACT,
-    "action_handoff": "agent_commit",
-    "validate_phone_form": INTERNAL_ACT,
-    "action_default_ask_affirmation": "agent_probe",
-}
+CONTRACT_ACTIONS = {"action_retention_turn": INTERNAL_ACT}
 # Words that promise what nobody can keep (信守诺言) or name a competitor (客观评价竞争对手).
 OVERPROMISE_WORDS = ("保证", "永远", "绝对", "百分之百", "再也不会", "不会再", "一定解决")
 COMPETITOR_NAMES = ("移动", "联通", "广电")
@@ -143,16 +136,16 @@ def test_action_tags_must_be_acts(tmp_path: Path) -> None:
 
 
 def test_placeholders_must_be_slots_or_filled_by_the_action(tmp_path: Path) -> None:
-    entry = {**VALID_ENTRY, "variants": ["{customer_name}您好", "{mood}您好", "您好"]}
+    entry = {**VALID_ENTRY, "variants": ["{mood}您好", "您好呀", "您好"]}
     corpus = load_corpus(write_corpus(tmp_path / "c", [entry]))
     with pytest.raises(CorpusError, match=r"placeholders \['mood'\] are neither slots nor in `fills`"):
         build_domain_text(corpus)
 
 
-def test_conditions_must_use_template_slot_values(tmp_path: Path) -> None:
-    conditional = {**VALID_ENTRY, "when": {"churn_band": "极高"}}
+def test_conditions_must_be_ones_the_flow_knows(tmp_path: Path) -> None:
+    conditional = {**VALID_ENTRY, "when": {"churn_band": "高"}}
     corpus = load_corpus(write_corpus(tmp_path / "c", [VALID_ENTRY, conditional]))
-    with pytest.raises(CorpusError, match="not a value of the categorical slot 'churn_band'"):
+    with pytest.raises(CorpusError, match=r"`when` on \['churn_band'\]"):
         build_domain_text(corpus)
 
 
@@ -199,26 +192,29 @@ def test_every_action_and_response_of_the_domain_has_an_act() -> None:
             assert act_of(name) in valid, name
 
 
-def test_rasa_fills_reason_specific_lines_and_action_values() -> None:
-    """The conditional variations and placeholders work in Rasa's own response generator."""
-    from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
-    from rasa.shared.core.domain import Domain
+def test_the_flow_says_reason_specific_lines_with_every_value_filled() -> None:
+    """The renderer picks the reason's own variant (never another reason's) and fills the placeholders."""
+    from bot.corpus import default_corpus
+    from bot.flow.decide import Decision
+    from bot.flow.render import render
+    from bot.flow.state import FlowState, TicketPromise
 
-    nlg = TemplatedNaturalLanguageGenerator(Domain.load(str(DOMAIN_FILE)).responses)
+    corpus = load_corpus(CORPUS_DIR)
     billing = {
-        text.format(ticket_id="T42", ticket_due="明天18:00前")
-        for entry in load_corpus(CORPUS_DIR).entries_of("utter_commit_ticket")
+        text.format(ticket_id="42", ticket_due="12月7日 18:00前")
+        for entry in corpus.entries_of("utter_commit_ticket")
         if entry.reason == "reason_billing_error"
         for text in entry.variants
     }
-    for _ in range(10):
-        message = nlg.generate_from_slots(
-            "utter_commit_ticket", {"leave_reason": "reason_billing_error"}, "rest",
-            ticket_id="T42", ticket_due="明天18:00前",
-        )  # fmt: skip
-        assert message["text"] in billing
-    greeting = nlg.generate_from_slots("utter_close_fail", {"customer_found": True, "customer_name": "王先生"}, "rest")
-    assert "王先生" in greeting["text"]
+    state = FlowState(reason="reason_billing_error", need="rational",
+                      tickets={"billing_check": TicketPromise(id="42", due="12月7日 18:00前")})
+    for seed in range(4):
+        decision = Decision(state.copy(deep=True))
+        decision.say("utter_commit_ticket", ticket="billing_check")
+        decision.say("utter_close_fail")
+        rendered = render(decision, default_corpus(), None, seed=seed)
+        assert rendered[0].text in billing
+        assert "{" not in rendered[1].text
 
 
 # --- lookups for practice mode -------------------------------------------------------------------------------
@@ -229,9 +225,8 @@ def test_act_of_responses_actions_and_unknown_names() -> None:
 
     assert act_of("utter_probe_deeper") == "agent_probe"
     assert act_of("utter_empathize_billing_error") == "agent_empathize"
-    assert act_of("action_retain_number") == "agent_retain_number"
-    assert act_of("action_record_outcome") == INTERNAL_ACT
-    assert act_of("phone_form") == "agent_greet"
+    assert act_of("utter_confirm_enrolment") == "agent_commit"
+    assert act_of("action_retention_turn") == INTERNAL_ACT
     assert act_of("action_listen") == INTERNAL_ACT
     with pytest.raises(KeyError, match="utter_nothing"):
         act_of("utter_nothing")
@@ -254,14 +249,12 @@ def test_lines_for_prefers_the_reason_and_need_and_leaves_out_other_reasons() ->
     assert every_probe[0].when == {} and {line.response for line in every_probe} >= {"utter_probe_reason"}
 
 
-def test_lines_of_an_action_are_the_lines_it_says() -> None:
+def test_lines_of_the_turn_action_are_the_lines_with_values_it_fills() -> None:
     from bot.corpus import lines_of
 
-    ticket_lines = lines_of("action_create_ticket", reason="reason_network_quality")
-    assert {line.response for line in ticket_lines} == {"utter_commit_ticket"}
-    assert ticket_lines[0].reason == "reason_network_quality"
-    assert {line.response for line in lines_of("action_propose_offer")} == {"utter_propose_offer", "utter_compare_cost"}
-    assert lines_of("action_register_reason") == []
+    ticket_lines = {line.response for line in lines_of("action_retention_turn", reason="reason_network_quality")}
+    assert {"utter_commit_ticket", "utter_propose_offer", "utter_confirm_enrolment"} <= ticket_lines
+    assert "utter_service_error" in {line.response for line in lines_of("utter_service_error")}
 
 
 # --- CLI and test-story coverage -----------------------------------------------------------------------------
@@ -277,18 +270,16 @@ def test_cli_lines_rejects_an_unknown_act(capsys: pytest.CaptureFixture[str]) ->
     assert "unknown act 'agent_flatter'" in capsys.readouterr().err
 
 
-def test_test_stories_cover_every_reason_and_need_retained_and_lost() -> None:
-    covered: set[tuple[str, str, str]] = set()
-    for file in TEST_STORIES_DIR.glob("test_*.yml"):
-        for story in yaml.safe_load(file.read_text(encoding="utf-8"))["stories"]:
-            actions = [step["action"] for step in story["steps"] if "action" in step]
-            slots = {k: v for step in story["steps"] for item in step.get("slot_was_set", []) for k, v in item.items()}
-            closes = {"utter_close_success": "retained", "utter_close_fail": "lost"}
-            outcome = next((closes[action] for action in actions if action in closes), "")
-            if slots.get("leave_reason") and outcome:
-                covered.add((slots["leave_reason"], slots["customer_need"], outcome))
-    expected = {(r, n, o) for r in reason_intents() for n in ("emotional", "rational") for o in ("retained", "lost")}
-    assert expected <= covered, sorted(expected - covered)
+def test_generated_rules_route_every_intent_and_test_stories_cover_every_reason() -> None:
+    from bot.corpus.rules_builder import TURN_ACTION, stale_project_files
+
+    assert stale_project_files(ROOT) == [], "run `retention-bot corpus build`"
+    domain = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
+    rules = yaml.safe_load((ROOT / "stories" / "turns.yml").read_text(encoding="utf-8"))["rules"]
+    routed = {rule["steps"][0]["intent"] for rule in rules if rule["steps"][1] == {"action": TURN_ACTION}}
+    assert routed == {*domain["intents"], "nlu_fallback"}
+    stories = yaml.safe_load((TEST_STORIES_DIR / "test_turns.yml").read_text(encoding="utf-8"))["stories"]
+    assert {story["steps"][0]["intent"] for story in stories} == set(reason_intents())
 
 
 def test_a_failure_line_is_the_actions_to_say_but_never_their_model_answer(tmp_path: Path) -> None:
@@ -317,7 +308,7 @@ def test_strict_validation_fails_on_warnings_except_action_uttered_responses(cor
     from bot.corpus.validation import expected_warnings, rasa_validation_problems
 
     assert "The utterance 'utter_commit_ticket' is not used in any story or rule." in expected_warnings(corpus)
-    assert not any("utter_greet'" in warning for warning in expected_warnings(corpus))
+    assert len(expected_warnings(corpus)) == len(corpus.response_names())  # the turn action says every line
     # The tiny NLU set lacks most intents: those warnings must fail, the explained ones must not appear.
     tiny_nlu = ROOT / "tests" / "data" / "nlu_tiny" / "nlu.yml"
     problems = rasa_validation_problems(

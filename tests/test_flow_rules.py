@@ -43,7 +43,7 @@ CATALOGUE = (
 def _customer(mou: int, dou_mb: int, cost: float, **kw) -> CustomerFacts:  # type: ignore[no-untyped-def]
     return CustomerFacts(
         customer_id=1, name="王先生", phone="13800000000", has_broadband=True, plan_fee=Decimal(str(cost)),
-        tenure_months=kw.get("tenure", 24), contract_running=False, monthly_cost=Decimal(str(cost)), mou=mou,
+        tenure_months=kw.get("tenure", 24), contract_running=False, contract_end=None, monthly_cost=Decimal(str(cost)), mou=mou,
         dou_mb=dou_mb, churn_band=kw.get("band"), offers=CATALOGUE,
     )
 
@@ -124,7 +124,7 @@ def test_an_emotional_first_reason_is_heard_and_probed_never_answered_with_an_of
     assert then.propose == ["DWN-59"]
     refused = decide(then.state, Message("reject_offer", "none", "都不要，别推荐了"), Identity(facts=facts))
     assert refused.propose == [] and refused.reject == ["DWN-59"] and refused.outcome == "lost"
-    assert decide(refused.state, Message("ask_offer", "none", "还有什么优惠"), Identity(facts=facts)).propose == []
+    assert decide(refused.state, Message("request_cancel", "none", "我要销户"), Identity(facts=facts)).propose == []
 
 
 def test_an_accept_only_leads_to_a_confirmation_and_a_yes_enrols() -> None:

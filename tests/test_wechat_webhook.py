@@ -351,9 +351,20 @@ def live(dialogue_app: TestClient, wechat_env: str) -> TestClient:
     return dialogue_app
 
 
-def a_customer_phone(url: str) -> str:
+def a_customer_phone(url: str, *, with_an_offer_for: str | None = None) -> str:
+    """A seeded customer's phone; with a reason, one the flow has a suitable offer for."""
+    from bot.flow.facts import load_customer_facts
+    from bot.flow.offer_policy import suitable_offers
+    from bot.flow.strategy import strategies
+
     with session_scope(url) as session:
-        return session.execute(select(Customer.phone).where(Customer.status == "正常").order_by(Customer.id)).scalar()
+        customers = session.execute(select(Customer).where(Customer.status == "正常").order_by(Customer.id))
+        for customer in customers.scalars():
+            if with_an_offer_for is None or suitable_offers(
+                load_customer_facts(session, customer, date.today(), None), strategies(), with_an_offer_for
+            ):
+                return customer.phone
+    pytest.fail(f"no seeded customer has an offer for {with_an_offer_for}")
 
 
 def customer_turns(url: str, openid: str) -> list[str]:
@@ -409,15 +420,18 @@ def test_end_to_end_a_bound_openid_is_not_asked_and_can_answer_an_offer_by_numbe
 ) -> None:
     openid = f"o-live-{uuid.uuid4().hex[:12]}"
     with session_scope(wechat_env) as session:
-        bind_phone(session, openid, a_customer_phone(wechat_env))
+        bind_phone(session, openid, a_customer_phone(wechat_env, with_an_offer_for="reason_competitor_offer"))
 
     first, _ = post_live(live, text_xml(openid, LEAVE_REASON, 8001))
-    offer = reply_of(first, openid)
-    assert not asks_for_the_number(offer), offer
+    heard = reply_of(first, openid)
+    assert not asks_for_the_number(heard) and "回复 1" not in heard, heard  # listened to, not sold to
+    second, _ = post_live(live, text_xml(openid, "没有了", 8002))
+    offer = reply_of(second, openid)
     assert "回复 1：好的，就办这个" in offer, offer
 
-    accepted, _ = post_live(live, text_xml(openid, "1", 8002))
-    reply_of(accepted, openid)
-    assert customer_turns(wechat_env, openid) == [LEAVE_REASON, "/accept_offer"]
-    slots = live.portal.call(live.app.state.retention.dialogue.slots, openid)
-    assert slots["customer_found"] is True
+    accepted, _ = post_live(live, text_xml(openid, "1", 8003))
+    confirm = reply_of(accepted, openid)
+    assert customer_turns(wechat_env, openid) == [LEAVE_REASON, "没有了", "/accept_offer"]
+    flow = live.portal.call(live.app.state.retention.dialogue.slots, openid)["flow"]
+    assert flow["phone"] and flow["pending"] and flow["enrolled"] is None  # a choice, confirmed before enrolling
+    assert "回复 1：确认办理" in confirm, confirm

@@ -17,7 +17,10 @@ from bot.nlu.chinese_numbers import chinese_to_int
 from bot.nlu.text_normalization import normalize_text
 
 # Words that put a decision off or close the talk: never an acceptance, whatever the NLU read.
-NOT_A_COMMITMENT = re.compile(r"等(你们|您|消息|通知|回复|结果)|考虑|想想|再说|回头|商量|看看再|以后再|那就这样|先这样|再见|拜拜")
+NOT_A_COMMITMENT = re.compile(
+    r"等(你们|您|消息|通知|回复|结果)|考虑|想想|再说|回头|商量|看看再|以后再|那就这样|先这样|再见|拜拜"
+    r"|告诉我|通知我|联系我|回复我|再联系"
+)
 _ORDINALS: tuple[tuple[str, int], ...] = (
     ("第一", 0), ("头一", 0), ("前面", 0), ("上一个", 0), ("第二", 1), ("后面", -1), ("刚才", -1),
     ("第三", 2), ("最后", -1),
@@ -34,6 +37,11 @@ TYPE_WORDS: tuple[tuple[str, str], ...] = (
 )
 # Characters too common in offer names to identify one (a name fragment needs two others).
 _COMMON = set("套餐元办理每月个的（）()「」，,0123456789加送免费包")
+# Two-character words every other offer name has: they name a kind (TYPE_WORDS), not an offer.
+_GENERIC = frozenset(
+    {"宽带", "流量", "提速", "手机", "通话", "畅享", "天翼", "升级", "改签", "融合", "保号", "补贴", "会员", "号码", "全国",
+     "话费", "服务", "家庭", "视频"}
+)
 
 
 @dataclass(frozen=True)
@@ -59,35 +67,51 @@ def _amounts(text: str) -> list[Decimal]:
 
 
 def _fragments(name: str) -> set[str]:
+    """Pieces of an offer's name a customer may use for it: 「停机保号」「千兆」「以旧换新」 (not 「宽带」)."""
     core = re.sub(r"（.*?）|\(.*?\)", "", normalize_text(name))
-    return {core[i : i + 3] for i in range(len(core) - 2) if sum(ch not in _COMMON for ch in core[i : i + 3]) >= 2}
+    threes = {core[i : i + 3] for i in range(len(core) - 2) if sum(ch not in _COMMON for ch in core[i : i + 3]) >= 2}
+    twos = {
+        core[i : i + 2]
+        for i in range(len(core) - 1)
+        if not set(core[i : i + 2]) & _COMMON and core[i : i + 2] not in _GENERIC
+    }
+    return threes | twos
 
 
-def _by_rules(text: str, offers: Sequence[OfferFacts], ordered: bool) -> OfferFacts | None:
-    if not offers:
-        return None
-    if ordered:
-        for word, index in _ORDINALS:
-            if word in text and -len(offers) <= index < len(offers):
-                return offers[index]
-        if _CHEAPEST.search(text):
-            return min(offers, key=lambda o: o.monthly_price or Decimal(0))
-        if _DEAREST.search(text):
-            return max(offers, key=lambda o: o.monthly_price or Decimal(0))
+def _by_order(text: str, offers: Sequence[OfferFacts]) -> OfferFacts | None:
+    """「第二个」「最便宜那个」: only among the offers put to the customer, in the order they were put."""
+    for word, index in _ORDINALS:
+        if word in text and -len(offers) <= index < len(offers):
+            return offers[index]
+    if offers and _CHEAPEST.search(text):
+        return min(offers, key=lambda o: o.monthly_price or Decimal(0))
+    if offers and _DEAREST.search(text):
+        return max(offers, key=lambda o: o.monthly_price or Decimal(0))
+    return None
+
+
+def _by_price(text: str, offers: Sequence[OfferFacts]) -> OfferFacts | None:
     amounts = _amounts(text)
     priced = [o for o in offers if o.monthly_price is not None and Decimal(o.monthly_price) in amounts]
-    if priced:
-        return priced[-1]
+    return priced[-1] if priced else None
+
+
+def _by_name(text: str, offers: Sequence[OfferFacts]) -> OfferFacts | None:
     named = [o for o in offers if any(fragment in text for fragment in _fragments(o.name))]
-    if named:
-        return named[-1]
+    return named[-1] if named else None
+
+
+def _by_type(text: str, offers: Sequence[OfferFacts]) -> OfferFacts | None:
     types = [kind for word, kind in TYPE_WORDS if word in text]
     typed = [o for o in offers if o.type in types]
     return typed[-1] if typed else None
 
 
-def resolve_choice(text: str, proposed: Sequence[OfferFacts], catalogue: Sequence[OfferFacts]) -> Choice:
-    """The offer `text` picks: among those proposed (latest last) first, then anywhere in the catalogue.
+def resolve_choice(
+    text: str, proposed: Sequence[OfferFacts], catalogue: Sequence[OfferFacts], *, eligible_only: bool = True
+) -> Choice:
+    """The offer `text` picks: among those proposed (latest last) first, then anywhere in the catalogue
+    (only offers the customer may have, unless `eligible_only` is False: then the caller says why not).
 
     Nothing named: the latest proposal (「好，就办这个」), `named` False. A message that commits to nothing
     picks nothing.
@@ -95,10 +119,14 @@ def resolve_choice(text: str, proposed: Sequence[OfferFacts], catalogue: Sequenc
     normalized = normalize_text(text)
     if NOT_A_COMMITMENT.search(normalized):
         return Choice(None, False)
-    picked = _by_rules(normalized, proposed, ordered=True)
-    if picked is not None:
-        return Choice(picked.code, True)
-    picked = _by_rules(normalized, [o for o in catalogue if o.eligible], ordered=False)
+    # Eligible offers last, so that among equally named ones `[-1]` picks one the customer may have.
+    candidates = sorted(
+        (o for o in catalogue if o.eligible or not eligible_only), key=lambda o: (o.eligible, -(o.monthly_price or 0))
+    )
+    picked = _by_order(normalized, proposed)
+    for rule in (_by_price, _by_name, _by_type):
+        if picked is None:
+            picked = rule(normalized, proposed) or rule(normalized, candidates)
     if picked is not None:
         return Choice(picked.code, True)
     return Choice(proposed[-1].code if proposed else None, False)

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from bot import taxonomy
 from bot.flow.choice import is_non_commitment, resolve_choice
 from bot.flow.facts import CustomerFacts, OfferFacts
-from bot.flow.offer_policy import keep_number_plan, suitable_offers
+from bot.flow.offer_policy import fits_usage, keep_number_plan, keeps_no_sms, suitable_offers, within_cost
 from bot.flow.state import FlowState
 from bot.flow.strategy import Strategies, strategies as default_strategies
+from bot.flow.wording import yuan
 from bot.nlu.text_normalization import normalize_text
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -32,12 +34,15 @@ QUESTION_INTENTS = frozenset(
     {"ask_offer_details", "ask_ticket_progress", "ask_how_to_leave", "ask_product_fact", "ask_coverage"}
 )
 # A clear no to offers in general (「都不要」「别推荐了」「不需要什么优惠」): no offer comes after it.
-REFUSE_ALL = re.compile(r"都不要|都不需要|别推荐|不用推荐|别再推|不需要(什么|任何)?(优惠|方案|套餐)|什么都不要|不要再|说了不要|别给我推")
+REFUSE_ALL = re.compile(
+    r"都不要|都不需要|别推荐|不用推荐|别再推|不需要(什么|任何)?(优惠|方案|套餐)|什么都不要|不要再|说了不要|别给我推"
+)
 # Which fact of an offer a question is about (bot/db/offer_facts.py topics), by the words customers use.
 FACT_WORDS: tuple[tuple[str, str], ...] = (
     ("短信", "sms"), ("验证码", "sms"), ("收信", "sms"), ("电话", "calls"), ("通话", "calls"), ("接听", "calls"),
-    ("流量", "data"), ("上网", "data"), ("宽带", "broadband"), ("号码", "number"), ("违约", "penalty"),
-    ("退订", "penalty"), ("取消", "penalty"), ("解约", "penalty"), ("生效", "effective"), ("多久", "effective"),
+    ("分钟", "calls"), ("流量", "data"), ("上网", "data"), ("宽带", "broadband"), ("号码", "number"),
+    ("违约", "penalty"), ("退订", "penalty"), ("续约", "penalty"), ("合约", "penalty"), ("恢复", "penalty"),
+    ("取消", "penalty"), ("解约", "penalty"), ("生效", "effective"), ("多久", "effective"),
     ("什么时候", "effective"), ("手机", "device"), ("终端", "device"),
 )
 # What a question about leaving is about.
@@ -51,9 +56,34 @@ COMMIT_RESPONSES: dict[str, str] = {
     "callback": "utter_commit_callback",
     "home_visit": "utter_commit_home_visit",
 }
-# The place a customer names (「搬到成都去」「成都那边能装吗」), quoted back so the check is about their address.
-PLACE = re.compile(r"(?:搬到|搬去|去|到|在)?([\u4e00-\u9fff]{2,3}?)(?:那边|那里|那儿|市区|市)")
+# The place a customer names (「搬到成都去」「成都那边能装吗」「在深圳用」), quoted back so a check is about it.
+PLACE = re.compile(
+    r"(?:搬到|搬去|去|到|在)?([\u4e00-\u9fff]{2,3}?)(?:那边|那里|那儿|市区|市)"
+    r"|在([\u4e00-\u9fff]{2,3}?)(?:用|打|上网|工作|住)"
+)
+MOVING_TO = re.compile(r"(?:搬到|搬去)([\u4e00-\u9fff]{2,3}?)(?:去|了|住|工作|，|$)")
+SMS_NEED = re.compile(r"验证码|收短信|短信验证|银行短信")
+KEEP_NUMBER_WORDS = re.compile(r"保号|留号|保留号码|号.{0,6}留着|留着.{0,4}号")
+PRICE_WORDS = re.compile(r"便宜|省钱|太贵|划算|降档|月租低")
+CONTACT_ME = re.compile(r"告诉我|通知我|联系我|回复我|打给我|再联系")
+# 「合约还有多久到期」: a question the account answers.
+CONTRACT_QUESTION = re.compile(
+    r"(合约|协议|合同).{0,8}(多久|什么时候|哪天|几号|几月|还有多长)|(合约|协议|合同).{0,4}到期(了)?(吗|没|没有)"
+)
+# 「那还是保号吧」「给我办千兆的」: a choice, whatever intent the words were filed under.
+CHOOSING = re.compile(r"吧|就办|给我办|帮我办|办个|改成|换成|就要|我要|要这个|办这个")
+EXPLICIT_YES = re.compile(r"确认|办吧|就办|好的|可以办|没问题|行，办")
+QUESTION = re.compile(r"[?？]|吗|呢$|多少|几|怎么|是不是|会不会|能不能|要不要")
+BRUSHED_OFF = re.compile(r"打发我|打发人|糊弄我|少来这套|别忽悠")
+COMPENSATION_WORDS = re.compile(r"补偿|赔偿|赔我|赔钱|损失")
+NO_COMPENSATION = re.compile(r"(不要|不用|不是要|不稀罕|别给我)(什么)?(补偿|赔偿|赔钱|送)")
 INSISTS = re.compile(r"每次都|老是这么说|又是|到底|还要等|等了|催|别敷衍|怎么还|还没")
+
+
+def place_in(text: str) -> str | None:
+    """The place a message names, as the customer wrote it."""
+    match = PLACE.search(text) or MOVING_TO.search(text)
+    return next((group for group in match.groups() if group), None) if match else None
 
 
 @dataclass(frozen=True)
@@ -64,6 +94,7 @@ class Message:
     need: str = "none"
     text: str = ""
     entities: dict[str, Any] = field(default_factory=dict)  # first value per entity: competitor, amount, ...
+    guess: str | None = None  # the best intent below the fallback threshold (only questions are acted on)
 
 
 @dataclass(frozen=True)
@@ -158,8 +189,31 @@ class _Turn:
         intent = message.intent
         if intent != FALLBACK_INTENT:
             state.fallbacks = 0
-        if state.pending and intent not in QUESTION_INTENTS | {"bot_challenge"}:
+        if NO_COMPENSATION.search(self.text) or BRUSHED_OFF.search(self.text):
+            if BRUSHED_OFF.search(self.text):
+                state.offers_refused = True
+            if state.on_table:
+                state.rejected.append(state.on_table)
+                self.decision.reject.append(state.on_table)
+                state.on_table = state.pending = None
+            self.insist_on_fix()
+        elif self.facts is not None and CONTRACT_QUESTION.search(self.text):
+            self.contract_answer()
+        elif state.pending and intent not in QUESTION_INTENTS | {"bot_challenge"}:
             self.answer_confirmation()
+        elif (
+            CHOOSING.search(self.text)
+            and not QUESTION.search(self.text)
+            and intent not in NO_INTENTS
+            and self.names_a_product()
+        ):
+            self.choose()
+        elif (
+            QUESTION.search(self.text)
+            and intent not in NO_INTENTS | YES_INTENTS | {"request_human", "request_compensation", "ask_how_to_leave"}
+            and self.question_about_offers()
+        ):
+            pass
         elif intent in taxonomy.reason_intents():
             self.hear_reason(intent)
         elif intent == "inform_phone":
@@ -190,10 +244,10 @@ class _Turn:
         return self.decision
 
     def remember_entities(self) -> None:
+        if SMS_NEED.search(self.text):
+            self.state.needs_sms = True
         if self.message.intent in ("reason_relocation", "ask_coverage"):
-            place = PLACE.search(self.text) or re.search(r"(?:搬到|搬去)([\u4e00-\u9fff]{2,3}?)(?:去|了|住|工作|，|$)", self.text)
-            if place:
-                self.state.place = place.group(1)
+            self.state.place = place_in(self.text) or self.state.place
         entities = self.message.entities
         if entities.get("competitor"):
             self.state.competitor = str(entities["competitor"])
@@ -218,26 +272,29 @@ class _Turn:
         if first and state.reason_status == "none":
             state.reason_status = "heard"
             fix = self.strategy().fix
-            if fix and need == "rational" and self.facts is not None:
+            if fix and need == "rational" and self.facts is not None and self.open_fix() is None:
                 self.ticket(fix)
             self.say("utter_probe_other_reason", topic=self.strategy().topic)
             state.last_step = "probe"
             if self.facts is None:
                 self.ask_phone()
             return
-        # A second, different reason: the real one, revealed on probing.
+        # A second, different reason: the real one, revealed on probing. Heard and asked about, not sold to.
         state.reason_status = "confirmed"
-        if need == "emotional":
-            fix = self.strategy().fix
-            if fix and self.facts is not None:
-                self.ticket(fix)
-            else:
-                self.say("utter_probe_detail", probe=self.strategy().probe)
-                state.last_step = "probe"
-            if self.facts is None:
-                self.ask_phone()
+        if self.strategy().fix and self.open_fix() is not None:
+            self.insist_on_fix()  # the same problem, said again in other words
             return
-        self.act_on_reason()
+        fix = self.strategy().fix
+        if fix and self.facts is not None:
+            self.ticket(fix)
+            if need == "rational":
+                self.say("utter_ask_stay_after_fix")
+                state.last_step = "fix"
+            return
+        self.say("utter_probe_detail", probe=self.strategy().probe)
+        state.last_step = "probe"
+        if self.facts is None:
+            self.ask_phone()
 
     def empathize(self) -> None:
         reason = self.state.reason.removeprefix("reason_")  # type: ignore[union-attr]
@@ -248,6 +305,28 @@ class _Turn:
         self.state.reason_status = "confirmed"
         self.act_on_reason()
 
+    def open_fix(self) -> str | None:
+        """The kind of the fix ticket this conversation already holds (one problem, one ticket)."""
+        fixes = {s.fix for s in self.strategies.reasons.values() if s.fix}
+        return next((kind for kind in [*self.state.tickets, *self.decision.open_tickets] if kind in fixes), None)
+
+    def insist_on_fix(self) -> None:
+        """The customer presses on the problem already promised: the same ticket, escalated, never a new one."""
+        kind = self.open_fix()
+        if kind is None:
+            fix = self.strategy().fix if self.strategy() else None
+            if fix and self.facts is not None:
+                self.ticket(fix)
+            else:
+                self.say("utter_no_ticket_yet")
+            return
+        if kind in self.state.tickets:
+            self.state.tickets[kind].asked += 1
+            self.decision.escalate.append(kind)
+            self.say("utter_ticket_escalated", ticket=kind)
+        else:
+            self.say("utter_ticket_status", ticket=kind)
+
     def act_on_reason(self) -> None:
         """The reason is known: the fix first (a ticket with a time), otherwise a suitable offer."""
         if self.facts is None:
@@ -256,7 +335,7 @@ class _Turn:
             return
         strategy = self.strategy()
         if strategy.fix:
-            already = strategy.fix in self.state.tickets or strategy.fix in self.decision.open_tickets
+            already = self.open_fix() is not None
             if not already:
                 self.ticket(strategy.fix)
                 self.say("utter_ask_stay_after_fix")
@@ -271,7 +350,7 @@ class _Turn:
             self.confirm_reason()
             return
         if state.reason_status == "confirmed":
-            self.propose_next()
+            self.propose_next(insisting=True)
             return
         state.vague_probes += 1
         if state.vague_probes == 1:
@@ -296,8 +375,9 @@ class _Turn:
             and self.state.reason_status == "confirmed"
         )
 
-    def propose_next(self) -> None:
-        """The next suitable offer, else the keep-number option, else the respectful close."""
+    def propose_next(self, *, insisting: bool = False) -> None:
+        """The next suitable offer, else the keep-number option; then, for a customer who insists on leaving,
+        the respectful close, and for anyone else an honest 「没有更合适的」 (a question never closes a talk)."""
         state = self.state
         if self.facts is None and not state.general_help_given:
             if not self.ask_phone():
@@ -310,14 +390,25 @@ class _Turn:
                 state.reason or "",
                 exclude={*state.proposed, *state.rejected},
                 first=not state.proposed,
+                needs_sms=state.needs_sms,
             )
             if offers:
                 self.propose(offers[0])
                 return
         if not state.keep_number_done and not state.offers_refused:
             self.keep_number()
-        else:
+        elif insisting:
             self.close_lost()
+        else:
+            self.no_better_offer()
+
+    def no_better_offer(self) -> None:
+        """Nothing suitable: said honestly, with the contract end when a running contract is why."""
+        end = self.facts.contract_end if self.facts is not None else None
+        if self.facts is not None and self.facts.contract_running and end is not None:
+            self.say("utter_no_offer_in_contract", contract_end=f"{end.year}年{end.month}月{end.day}日")
+        else:
+            self.say("utter_no_better_offer")
 
     def propose(self, offer: OfferFacts) -> None:
         state = self.state
@@ -336,11 +427,12 @@ class _Turn:
                     self.say("utter_compare_cost", offer=offer.code)
         state.last_step = "propose"
 
-    def keep_number(self) -> None:
+    def keep_number(self, plan: OfferFacts | None = None) -> None:
         """The keep-number option (seed 002: 分析换号风险，建议保号留网): a plan for a light user, else advice."""
         state = self.state
         state.keep_number_done = True
-        plan = keep_number_plan(self.facts, self.strategies, state.rejected) if self.facts is not None else None
+        already = any(self.offer(code) and self.offer(code).type == "保号套餐" for code in state.proposed)
+        plan = None if already else (plan or self.keep_number_plan())
         if plan is not None and not state.offers_refused:
             state.keep_number_code = plan.code
             state.on_table = plan.code
@@ -351,17 +443,98 @@ class _Turn:
             self.say("utter_retain_number_advice")
         state.last_step = "keep_number"
 
+    def question_about_offers(self) -> bool:
+        """A question about keeping the number, a named product, the offer on the table or a cheaper one, in
+        whatever words the NLU filed it under: answered from data. False when it is about none of these."""
+        state = self.state
+        if KEEP_NUMBER_WORDS.search(self.text) and self.facts is not None:
+            plan = self.keep_number_plan(asked=True)
+            if not state.keep_number_done and not state.offers_refused and self.topic() is None and plan is not None:
+                self.keep_number(plan)
+                return True
+            named = self.named_offer()
+            if named is not None and self.topic() is not None:
+                self.answer_about(named)
+                return True
+            return self.keep_number_options()
+        named = self.named_offer()
+        # A complaint that names a product (「什么视频会员，凭什么扣」) is not a question about an offer.
+        asks_about_it = self.topic() is not None or self.message.intent in QUESTION_INTENTS | {"ask_offer"}
+        if named is not None and (named.code in state.put() or asks_about_it):
+            self.answer_about(named)
+            return True
+        asked = self.offer_asked_about()
+        if asked is not None and asked.code in state.put() and self.topic() is not None:
+            self.answer_about(asked)
+            return True
+        if PRICE_WORDS.search(self.text) and state.reason:
+            self.ask_offer()
+            return True
+        if place_in(self.text) and self.topic() in ("data", "calls"):
+            self.say("utter_general_fact", fact=f"在{place_in(self.text)}也一样：{self.strategies.general_fact('漫游')}")
+            return True
+        return False
+
+    def keep_number_plan(self, *, asked: bool = False) -> OfferFacts | None:
+        """The keep-number plan to put: a light user is offered one (停机保号 cuts calls and data); anyone who
+        asks how to keep the number is answered with the cheapest they may have (that keeps SMS if needed)."""
+        if self.facts is None:
+            return None
+        state = self.state
+        plan = keep_number_plan(self.facts, self.strategies, state.rejected, needs_sms=state.needs_sms)
+        if plan is None and asked:
+            plans = [
+                o for o in self.facts.offers
+                if o.type == "保号套餐" and o.eligible and o.code not in state.rejected
+                and not (state.needs_sms and keeps_no_sms(o))
+            ]
+            plan = min(plans, key=lambda o: (o.monthly_price or 0, o.code), default=None)
+        return plan
+
+    def topic(self) -> str | None:
+        """The offer fact a message asks about (通话, 短信, 流量, 违约金 …), if any."""
+        return next((t for word, t in FACT_WORDS if word in self.text), None)
+
     def ask_offer(self) -> None:
-        if self.state.reason_status == "confirmed" or (self.state.reason and self.state.reason_status == "heard"):
-            self.state.reason_status = "confirmed"
-            if self.facts is None:
-                if not self.ask_phone():
-                    self.general_help()
-                return
-            self.propose_next()
+        """「有便宜点的吗」: a question about the offer on the table, the next suitable offer, or an honest no."""
+        state = self.state
+        if state.on_table and self.topic() is not None:
+            self.ask_offer_details()
             return
-        self.say("utter_probe_before_offer")
-        self.state.last_step = "probe"
+        named = self.named_offer()
+        if named is not None and named.code not in state.put():
+            self.answer_about(named)
+            return
+        if not state.reason and PRICE_WORDS.search(self.text):
+            state.reason, state.need = "reason_price_high", "rational"  # 「有没有便宜点的」 says what matters
+        if not state.reason:
+            self.say("utter_probe_before_offer")
+            state.last_step = "probe"
+            return
+        state.reason_status = "confirmed"
+        state.offers_refused = False  # the customer asks again: a change of mind, theirs to make
+        if self.facts is None:
+            if not self.ask_phone():
+                self.general_help()
+            return
+        before = len(self.decision.propose)
+        if len(state.proposed) < 2:
+            offers = suitable_offers(
+                self.facts, self.strategies, state.reason, exclude={*state.proposed, *state.rejected},
+                first=not state.proposed, needs_sms=state.needs_sms,
+            )
+            if offers:
+                self.propose(offers[0])
+                return
+        standing = [code for code in state.proposed if code not in state.rejected]
+        if standing:
+            state.on_table = standing[-1]
+            self.say("utter_still_best_offer", offer=standing[-1])
+            state.last_step = "propose"
+        elif not state.keep_number_done and keep_number_plan(self.facts, self.strategies, needs_sms=state.needs_sms):
+            self.keep_number()
+        if len(self.decision.propose) == before and not standing:
+            self.no_better_offer()
 
     def yes(self) -> None:
         """An accept or a plain yes: a choice when an offer waits for an answer, else agreement to go on."""
@@ -369,7 +542,7 @@ class _Turn:
         if state.on_table and state.last_step in ("propose", "keep_number", "offer_details", "fact"):
             self.choose()
             return
-        if self.message.intent == "accept_offer" and state.put():
+        if (self.message.intent == "accept_offer" and state.put()) or self.names_a_product():
             self.choose()
             return
         if state.last_step == "fix":
@@ -385,43 +558,74 @@ class _Turn:
             return
         self.say("utter_ask_how_to_help")
 
+    def names_a_product(self) -> bool:
+        catalogue = list(self.facts.offers) if self.facts is not None else []
+        return resolve_choice(self.message.text, [], catalogue, eligible_only=False).named
+
     def choose(self) -> None:
         state = self.state
         if is_non_commitment(self.message.text):
             self.say("utter_take_your_time")
+            strategy = self.strategy()
+            if CONTACT_ME.search(self.text) and strategy is not None and strategy.follow_up and self.facts is not None:
+                self.ticket(strategy.follow_up)
             state.last_step = "wait"
             return
         put = [o for o in (self.offer(code) for code in state.put()) if o is not None and o.code not in state.rejected]
         catalogue = self.facts.offers if self.facts is not None else ()
-        choice = resolve_choice(self.message.text, put, catalogue)
+        choice = resolve_choice(self.message.text, put, catalogue, eligible_only=False)
         offer = self.offer(choice.code)
         if offer is None:
             self.say("utter_which_offer")
             return
-        if offer.code not in state.put() and not self.suits(offer):
-            self.say("utter_offer_not_suitable", offer=offer.code)
+        if not self.suits(offer, named=choice.named) and offer.type == "保号套餐":
+            # 「那就保号吧」 names the kind, not the plan: the keep-number plan that suits them.
+            alike = [
+                o for o in catalogue if o.type == offer.type and o.code != offer.code and self.suits(o, named=True)
+            ]
+            if alike and not re.search(r"\d|停机", self.text):
+                offer = min(alike, key=lambda o: (o.monthly_price or 0, o.code))
+        if offer.code not in state.put() and not self.suits(offer, named=choice.named):
+            if offer.why_not:
+                self.say("utter_offer_not_eligible", offer=offer.code, why_not="；".join(offer.why_not))
+            else:
+                self.say("utter_offer_not_suitable", offer=offer.code)
             return
         state.pending = offer.code
         state.on_table = offer.code
         self.say("utter_confirm_enrolment", offer=offer.code)
         state.last_step = "confirm"
 
-    def suits(self, offer: OfferFacts) -> bool:
-        """A product the customer named that was not proposed: eligible and suitable for this reason."""
-        if self.facts is None or not offer.eligible:
+    def suits(self, offer: OfferFacts, *, named: bool = False) -> bool:
+        """A product the customer named that was not proposed: eligible, inside its usage bands and, for a
+        reason about money, not dearer than the strategy allows (their choice, checked, not second-guessed)."""
+        if self.facts is None or not offer.eligible or offer.type == "话费补偿":
+            return False
+        if self.state.needs_sms and keeps_no_sms(offer):
             return False
         if offer.type == "保号套餐":
-            return keep_number_plan(self.facts, self.strategies) is not None
-        reason = self.state.reason
-        return reason is not None and offer.code in {
-            o.code for o in suitable_offers(self.facts, self.strategies, reason, first=False)
-        }
+            # A light user, or anyone who asks for it: keeping the number is then their choice.
+            return self.keep_number_plan() is not None or named
+        strategy = self.strategy()
+        if strategy is not None and not within_cost(offer, self.facts, strategy, Decimal(0)):
+            return False
+        return fits_usage(offer, self.facts)
 
     def answer_confirmation(self) -> None:
-        """The answer to 「确认为您办理…吗？」: only a yes enrols; a new choice is confirmed again."""
+        """The answer to 「确认为您办理…吗？」: only a yes enrols; a new choice is confirmed again; a question
+        about it is answered and the confirmation stays open."""
         state = self.state
         code = state.pending
         intent = self.message.intent
+        if QUESTION.search(self.text) and not EXPLICIT_YES.search(self.text):
+            offer = self.offer_asked_about()
+            if offer is not None:
+                self.answer_about(offer)
+                return
+        if intent not in YES_INTENTS and self.names_a_product():
+            state.pending = None
+            self.choose()
+            return
         if intent in YES_INTENTS and not is_non_commitment(self.message.text):
             put = [o for o in (self.offer(c) for c in state.put()) if o is not None]
             choice = resolve_choice(self.message.text, put, self.facts.offers if self.facts else ())
@@ -474,7 +678,7 @@ class _Turn:
             if state.keep_number_done or state.offers_refused:
                 self.close_lost()
             else:
-                self.propose_next()
+                self.propose_next(insisting=True)
             return
         if refused_all:
             state.offers_refused = True
@@ -486,7 +690,7 @@ class _Turn:
             return
         if state.last_step == "fix":
             state.last_step = "insists"
-            self.propose_next()
+            self.propose_next(insisting=True)
             return
         if state.last_step == "keep_number":
             self.close_lost()
@@ -505,29 +709,84 @@ class _Turn:
         state.last_step = "closed"
 
     # --- questions -----------------------------------------------------------------------------------------
+    def named_offer(self) -> OfferFacts | None:
+        """The offer the message names (price, name, type, order), among those put first; None if none."""
+        if self.facts is None:
+            return None
+        put = [o for o in (self.offer(code) for code in self.state.put()) if o is not None]
+        catalogue = [o for o in self.facts.offers if o.type != "话费补偿"]
+        named = resolve_choice(self.message.text, put, catalogue, eligible_only=False)
+        return self.offer(named.code) if named.named else None
+
+    def offer_asked_about(self) -> OfferFacts | None:
+        """The offer a question is about: one it names, else the one on the table."""
+        state = self.state
+        return self.named_offer() or self.offer(state.pending or state.on_table or (state.put() or [None])[-1])
+
+    def answer_about(self, offer: OfferFacts) -> None:
+        """A question about an offer: the fact asked for, else its details; one the customer may not have says
+        why not (the facts of a product nobody can sell them are no answer)."""
+        if not offer.eligible:
+            self.say("utter_offer_not_eligible", offer=offer.code, why_not="；".join(offer.why_not))
+            return
+        topic = self.topic()
+        if topic in offer.facts:
+            self.say("utter_offer_fact", offer=offer.code, fact=offer.facts[topic])
+        else:
+            self.say("utter_offer_details", offer=offer.code)
+        if not self.state.pending:
+            self.state.last_step = "offer_details"
+
     def ask_offer_details(self) -> None:
-        code = self.state.pending or self.state.on_table or (self.state.put() or [None])[-1]
-        offer = self.offer(code)
+        if KEEP_NUMBER_WORDS.search(self.text) and self.topic() is None and self.keep_number_options():
+            return
+        offer = self.offer_asked_about()
         if offer is None:
             self.say("utter_no_offer_yet")
             if self.state.reason_status == "confirmed" and self.facts is not None and self.may_propose():
                 self.propose_next()
             return
-        self.say("utter_offer_details", offer=offer.code)
-        self.state.last_step = "offer_details" if not self.state.pending else self.state.last_step
+        self.answer_about(offer)
 
     def ask_product_fact(self) -> None:
+        if KEEP_NUMBER_WORDS.search(self.text) and self.topic() is None and self.keep_number_options():
+            return
+        offer = self.offer_asked_about()
         topic = next((t for word, t in FACT_WORDS if word in self.text), None)
-        code = self.state.pending or self.state.on_table or (self.state.put() or [None])[-1]
-        if "保号" in self.text and self.facts is not None:
-            code = self.state.keep_number_code or code or getattr(keep_number_plan(self.facts, self.strategies), "code", None)
-        offer = self.offer(code)
         if offer is not None and topic in offer.facts:
-            self.say("utter_offer_fact", offer=offer.code, fact=offer.facts[topic])
-            if not self.state.pending:
-                self.state.last_step = "fact"
+            self.answer_about(offer)
+            return
+        general = self.strategies.general_fact(self.text)
+        if general is not None:
+            place = place_in(self.text)
+            self.say("utter_general_fact", fact=f"在{place}也一样：{general}" if place else general)
             return
         self.need_to_verify()
+
+    def contract_answer(self) -> None:
+        """The customer's own contract end, from the account (never a guess)."""
+        end = self.facts.contract_end if self.facts is not None else None
+        if end is None:
+            self.say("utter_no_contract")
+        else:
+            self.say("utter_contract_end", contract_end=f"{end.year}年{end.month}月{end.day}日")
+
+    def keep_number_options(self) -> bool:
+        """「保号有哪几种」「保号多少钱」: the keep-number plans this customer may have, each with what it keeps."""
+        if self.facts is None:
+            return False
+        every = [o for o in self.facts.offers if o.type == "保号套餐"]
+        plans = [o for o in every if o.eligible]
+        if not plans:
+            if not every:
+                return False
+            self.say("utter_offer_not_eligible", offer=every[0].code, why_not="；".join(every[0].why_not))
+            return True
+        options = "；".join(
+            f"「{o.name}」每月{yuan(o.monthly_price or 0)}元，{o.facts.get('sms', '')}".rstrip("，。") for o in plans
+        )
+        self.say("utter_keep_number_options", options=options)
+        return True
 
     def need_to_verify(self) -> None:
         """What the bot cannot know: an honest 「需要核实」 and a call-back with the answer, never a guess."""
@@ -539,6 +798,9 @@ class _Turn:
 
     def ask_ticket_progress(self) -> None:
         state = self.state
+        if not state.tickets and not self.decision.open_tickets and state.last_step == "how_to_leave":
+            self.ask_how_to_leave()  # 「大概多久能办完」 right after how to port out is about porting out
+            return
         if not state.tickets and not self.decision.open_tickets:
             fix = self.strategy().fix if self.strategy() else None
             if fix and self.facts is not None and state.reason_status != "none":
@@ -557,13 +819,21 @@ class _Turn:
         self.say("utter_ticket_status", ticket=kind)
 
     def ask_how_to_leave(self) -> None:
-        topic = next((t for word, t in LEAVE_TOPICS if word in self.text), "cancel")
+        """How to cancel or port out, answered plainly; after offers were refused this is the customer leaving."""
+        state = self.state
+        topic = next((t for word, t in LEAVE_TOPICS if word in self.text), state.leave_topic or "cancel")
+        state.leave_topic = topic
         self.say(f"utter_how_to_leave_{topic}")
+        state.last_step = "how_to_leave"
+        if (state.offers_refused or state.keep_number_done) and not state.closed:
+            state.closed = True
+            self.decision.outcome = state.outcome = "lost"
 
     def ask_coverage(self) -> None:
-        place = PLACE.search(self.text)
-        if place:
-            self.state.place = place.group(1)
+        self.state.place = place_in(self.text) or self.state.place
+        named = self.named_offer()
+        if named is not None:
+            self.answer_about(named)
         if self.facts is not None:
             if self.state.place:
                 self.say("utter_coverage_check_place", place=self.state.place)
@@ -575,6 +845,14 @@ class _Turn:
 
     # --- interruptions --------------------------------------------------------------------------------------
     def compensation(self) -> None:
+        if NO_COMPENSATION.search(self.text):
+            # 「我不要补偿，我要的是把网修好」: the fix is what they want; never answer it with money.
+            self.insist_on_fix()
+            return
+        if self.open_fix() == "billing_check" and not COMPENSATION_WORDS.search(self.text):
+            # 「查清楚，该退的退」: the refund follows the bill check already promised, not a second ticket.
+            self.say("utter_refund_after_check", ticket="billing_check")
+            return
         self.say("utter_acknowledge_compensation")
         if self.facts is None:
             if not self.ask_phone():
@@ -623,6 +901,18 @@ class _Turn:
 
     def not_understood(self) -> None:
         state = self.state
+        guess = self.message.guess
+        if guess in QUESTION_INTENTS or guess == "ask_offer":
+            # Answering a question asked in words the model was unsure of costs nothing; a business step would.
+            getattr(self, guess)()
+            return
+        if self.open_fix() is not None and (QUESTION.search(self.text) or self.message.need == "emotional"):
+            self.insist_on_fix()  # a worried follow-up on the promised fix: its status, never 「请换个说法」
+            return
+        if state.last_step == "ask_phone" and self.facts is None:
+            self.say("utter_why_phone")
+            self.general_help()
+            return
         if state.last_step == "probe":
             self.vague()
             return

@@ -41,6 +41,7 @@ class OfferFacts:
     facts: dict[str, str]
     rules: SuitabilityRules
     eligible: bool
+    why_not: tuple[str, ...] = ()  # why this customer may not have it, in words an agent can repeat
 
     @property
     def binds(self) -> bool:
@@ -67,6 +68,7 @@ class CustomerFacts:
     plan_fee: Decimal
     tenure_months: int
     contract_running: bool
+    contract_end: date | None
     monthly_cost: Decimal | None  # average ARPU of the last COST_MONTHS months; None without usage on record
     mou: int | None  # latest month's minutes
     dou_mb: int | None  # latest month's data
@@ -83,6 +85,7 @@ class CustomerFacts:
 
 
 def offer_facts(offer: Offer, customer: Customer, today: date) -> OfferFacts:
+    why_not = ineligibility_reasons(offer, customer, today)
     return OfferFacts(
         code=offer.code,
         name=offer.name,
@@ -93,7 +96,8 @@ def offer_facts(offer: Offer, customer: Customer, today: date) -> OfferFacts:
         description=offer.description,
         facts=dict(offer.facts or {}),
         rules=parse_suitability(offer.suitability, f"offer {offer.code} suitability"),
-        eligible=not ineligibility_reasons(offer, customer, today),
+        eligible=not why_not,
+        why_not=tuple(why_not),
     )
 
 
@@ -115,6 +119,7 @@ def load_customer_facts(session: Session, customer: Customer, today: date, churn
         plan_fee=Decimal(customer.plan_fee),
         tenure_months=customer.tenure_months,
         contract_running=contract_running(customer, today),
+        contract_end=customer.contract_end_date,
         monthly_cost=cost,
         mou=latest.mou if latest is not None else None,
         dou_mb=latest.dou_mb if latest is not None else None,

@@ -10,6 +10,7 @@ decide whether the more generous offer comes first.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from decimal import Decimal
 
@@ -17,6 +18,8 @@ from bot.flow.facts import CustomerFacts, OfferFacts
 from bot.flow.strategy import ReasonStrategy, Strategies
 
 KEEP_NUMBER_TYPE = "保号套餐"
+# An offer's `sms` fact that says SMS stop: never for a customer who said they need bank codes.
+NO_SMS = re.compile(r"不能|无法|收不到|不再")
 COMPENSATION_TYPE = "话费补偿"
 
 
@@ -59,6 +62,7 @@ def suitable_offers(
     *,
     exclude: Collection[str] = (),
     first: bool = True,
+    needs_sms: bool = False,
 ) -> list[OfferFacts]:
     """The offers to propose for `reason`, best first; `exclude`: codes already proposed or refused."""
     strategy = strategies.of(reason)
@@ -77,6 +81,7 @@ def suitable_offers(
         and fits_usage(offer, facts)
         and within_cost(offer, facts, strategy, strategies.min_saving)
         and not (first and strategy.no_term_first and offer.binds)
+        and not (needs_sms and keeps_no_sms(offer))
     ]
     cost = facts.monthly_cost or Decimal(0)
     sign = 1 if generous_first(facts, strategies) else -1
@@ -85,9 +90,20 @@ def suitable_offers(
     )
 
 
-def keep_number_plan(facts: CustomerFacts, strategies: Strategies, exclude: Collection[str] = ()) -> OfferFacts | None:
-    """The cheapest keep-number plan for a light user (停机保号 cuts calls and data: nobody else is offered it)."""
+def keeps_no_sms(offer: OfferFacts) -> bool:
+    return bool(NO_SMS.search(offer.facts.get("sms", "")))
+
+
+def keep_number_plan(
+    facts: CustomerFacts, strategies: Strategies, exclude: Collection[str] = (), *, needs_sms: bool = False
+) -> OfferFacts | None:
+    """The cheapest keep-number plan for a light user (停机保号 cuts calls and data: nobody else is offered it);
+    one that still receives SMS when the customer needs their bank codes."""
     if not is_light_user(facts, strategies):
         return None
-    plans = [o for o in facts.offers if o.type == KEEP_NUMBER_TYPE and o.eligible and o.code not in exclude]
+    plans = [
+        o
+        for o in facts.offers
+        if o.type == KEEP_NUMBER_TYPE and o.eligible and o.code not in exclude and not (needs_sms and keeps_no_sms(o))
+    ]
     return min(plans, key=lambda o: (o.monthly_price or Decimal(0), o.code), default=None)

@@ -36,6 +36,8 @@ class FlowState(BaseModel):
     general_help_given: bool = False  # no number after the asks: general advice and a call-back offered
     churn_band: str | None = None  # read once, when the customer is identified
     unknown_phone: str | None = None  # a number given that the database does not know
+    leave_topic: str | None = None  # what the customer asked about leaving: port, broadband, cancel
+    needs_sms: bool = False  # the customer said the number must keep receiving SMS (bank codes)
     place: str | None = None  # where a moving customer goes (「成都」), as they said it
     competitor: str | None = None
     competitor_amount: float | None = None

@@ -7,6 +7,7 @@ read from here, so a trainer changes a strategy in one file and both the bot and
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +30,7 @@ class _Strict(BaseModel):
 class ReasonStrategy(_Strict):
     topic: str
     fix: str | None
+    follow_up: str | None = None
     offer_types: tuple[str, ...]
     cost_ceiling: Decimal
     must_lower_cost: bool
@@ -36,7 +38,7 @@ class ReasonStrategy(_Strict):
     keep_number: bool
     probe: str
 
-    @validator("fix")
+    @validator("fix", "follow_up")
     def _known_ticket_kind(cls, value: str | None) -> str | None:  # noqa: N805 - pydantic validator
         if value is not None and value not in TICKET_KINDS:
             raise ValueError(f"unknown ticket kind {value!r}; allowed: {list(TICKET_KINDS)}")
@@ -66,12 +68,26 @@ class Generosity(_Strict):
         return value
 
 
+class GeneralFact(_Strict):
+    words: str  # a regular expression over the normalised question
+    fact: str
+
+    @validator("words")
+    def _valid_pattern(cls, value: str) -> str:  # noqa: N805
+        re.compile(value)
+        return value
+
+
 class Strategies(_Strict):
     reasons: dict[str, ReasonStrategy]
     light_user: LightUser
     generous_when: Generosity
     min_saving: Decimal
     max_phone_asks: int
+    general_facts: tuple[GeneralFact, ...] = ()
+
+    def general_fact(self, text: str) -> str | None:
+        return next((item.fact for item in self.general_facts if re.search(item.words, text)), None)
 
     @validator("reasons")
     def _every_reason_once(cls, value: dict[str, ReasonStrategy]) -> dict[str, ReasonStrategy]:  # noqa: N805

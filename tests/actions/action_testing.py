@@ -147,7 +147,7 @@ class Outcome:
 
     @property
     def responses(self) -> list[str]:
-        return [message["response"] for message in self.messages]
+        return [message.get("response") or message["utter_action"] for message in self.messages]
 
 
 async def run(action: Action, tracker: Tracker) -> Outcome:

@@ -37,6 +37,7 @@ from bot.channels.wechat import texts
 from bot.channels.wechat.options import Button, answer_to_message, render_messages
 from bot.channels.wechat.protocol import Incoming
 from bot.db.queries.customers import normalize_phone
+from bot.flow.state import STATE_SLOT
 from bot.db.queries.wechat import (
     answer_message,
     bind_phone,
@@ -142,15 +143,13 @@ class WechatConversations:
     async def _identified_phone(dialogue: Dialogue, openid: str) -> str | None:
         """The phone of the customer the conversation has identified by now, if any.
 
-        Read from the tracker: `action_identify_customer` sets `customer_found` when the number (from
-        `phone_form`, which fills the `phone` slot) belongs to a customer. A number the database does not
-        know is never bound, so the next conversation asks again rather than trust it.
+        Read from the tracker: the flow state (bot/flow/state.py) keeps `phone` only once the number belongs to
+        a customer. A number the database does not know is never bound, so the next conversation asks again
+        rather than trust it.
         """
         slots = await dialogue.slots(openid)
-        phone = slots.get("phone")
-        if slots.get("customer_found") is True and isinstance(phone, str):
-            return normalize_phone(phone)
-        return None
+        phone = (slots.get(STATE_SLOT) or {}).get("phone")
+        return normalize_phone(phone) if isinstance(phone, str) else None
 
     async def _wait_for_reply(self, dedupe_key: str, deadline: float) -> bool:
         while not await self._db(message_answered, dedupe_key):
