@@ -318,7 +318,7 @@ async def test_buttons_become_numbered_options_and_a_number_sends_the_payload(ha
 
 async def test_an_identified_customer_is_bound_to_the_openid(harness: Harness) -> None:
     await harness.post(text_xml("o-bind", "我想转网", 5001))
-    harness.dialogue.slot_values["o-bind"] = {"phone": "133 1234 5678", "customer_found": True}
+    harness.dialogue.slot_values["o-bind"] = {"flow": {"phone": "133 1234 5678"}}  # the flow found the customer
     await harness.post(text_xml("o-bind", "13312345678", 5002))
     await harness.post(text_xml("o-bind", "还在吗", 5003))
     metadata = [call[3] for call in harness.dialogue.calls]
@@ -329,7 +329,7 @@ async def test_an_identified_customer_is_bound_to_the_openid(harness: Harness) -
 
 
 async def test_a_number_the_database_does_not_know_is_not_bound(harness: Harness) -> None:
-    harness.dialogue.slot_values["o-unknown"] = {"phone": "13300000000", "customer_found": False}
+    harness.dialogue.slot_values["o-unknown"] = {"flow": {"phone": None, "unknown_phone": "13300000000"}}
     await harness.post(text_xml("o-unknown", "13300000000", 6001))
     await harness.post(text_xml("o-unknown", "那怎么办", 6002))
     assert [call[3] for call in harness.dialogue.calls] == [None, None]

@@ -85,8 +85,10 @@ class DialogueService:
         """Load the customer model (default: `find_model("customer")`) with the stores of `settings`."""
         from rasa.core.agent import Agent
 
+        from bot.dialogue import action_result_validation
         from bot.nlu.training import find_model
 
+        action_result_validation.install()
         settings = settings or get_settings()
         path = Path(model_path or find_model("customer", settings))
         started = time.perf_counter()
