@@ -124,3 +124,18 @@ async def test_a_broken_database_gets_an_apology_not_a_crash(broken_db: str) -> 
     tracker = make_tracker(intent="reason_price_high", text="太贵了", need="rational", metadata={"phone": PHONE})
     outcome = await run(ActionRetentionTurn(), tracker)
     assert outcome.responses == ["utter_service_error"] and outcome.events == []
+
+
+async def test_a_new_rasa_session_ends_the_conversation_row_and_starts_another(app_db: str) -> None:
+    import time
+
+    from bot.db.models import Conversation
+
+    add_customer(app_db, PHONE, [Month(mou=90, dou_mb=6000, arpu=128)] * 3, plan_fee=128)
+    await _turn(None, "reason_price_high", "太贵了", "rational")
+    later = make_tracker(intent="greet", text="你好", slots={"flow": None}, metadata={"phone": PHONE},
+                         events_before=[{"event": "session_started", "timestamp": time.time() + 5}])
+    await run(ActionRetentionTurn(), later)
+    with session_scope(app_db) as session:
+        rows = list(session.execute(select(Conversation).order_by(Conversation.id)).scalars())
+        assert len(rows) == 2 and rows[0].ended_at is not None and rows[1].ended_at is None
