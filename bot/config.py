@@ -45,15 +45,26 @@ class Settings:
     project_root: Path = PROJECT_ROOT
     var_dir: Path = field(default_factory=lambda: _path_env("RETENTION_VAR_DIR", PROJECT_ROOT / "var"))
     models_dir: Path = field(default_factory=lambda: _path_env("RETENTION_MODELS_DIR", PROJECT_ROOT / "models"))
-    database_url: str = field(default_factory=lambda: os.environ.get("DATABASE_URL", "").strip())
-    tracker_store_url: str = field(default_factory=lambda: _env("TRACKER_STORE_URL", ""))
-    lock_store_url: str = field(default_factory=lambda: _env("LOCK_STORE_URL", ""))
+    # URLs may carry a password: never in a repr (a logged Settings, a traceback's locals).
+    database_url: str = field(default_factory=lambda: os.environ.get("DATABASE_URL", "").strip(), repr=False)
+    tracker_store_url: str = field(default_factory=lambda: _env("TRACKER_STORE_URL", ""), repr=False)
+    lock_store_url: str = field(default_factory=lambda: _env("LOCK_STORE_URL", ""), repr=False)
     # Custom actions run in-process from this package unless an external action server is named.
     action_endpoint_url: str = field(default_factory=lambda: _env("ACTION_ENDPOINT_URL", ""))
     actions_package: str = field(default_factory=lambda: _env("ACTIONS_PACKAGE", "actions"))
-    wechat_token: str = field(default_factory=lambda: _env("WECHAT_TOKEN", ""))
+    wechat_token: str = field(default_factory=lambda: _env("WECHAT_TOKEN", ""), repr=False)
     wechat_appid: str = field(default_factory=lambda: _env("WECHAT_APPID", ""))
-    wechat_aes_key: str = field(default_factory=lambda: _env("WECHAT_AES_KEY", ""))
+    wechat_aes_key: str = field(default_factory=lambda: _env("WECHAT_AES_KEY", ""), repr=False)
+    # How far a WeChat request's timestamp may be from our clock; a signature (and its nonce) older than this
+    # is refused, so a leaked one cannot be replayed later (docs/CHANNELS.md).
+    wechat_timestamp_window_seconds: int = field(
+        default_factory=lambda: _int_env("WECHAT_TIMESTAMP_WINDOW_SECONDS", 300)
+    )
+    # Every request body is capped (413): the largest legitimate one, a 2,000-character REST message with its
+    # 8 KB of metadata, is about 30 KB as escaped JSON; a WeChat message is a few hundred bytes.
+    max_request_bytes: int = field(default_factory=lambda: _int_env("MAX_REQUEST_BYTES", 64 * 1024))
+    # /docs, /redoc and /openapi.json describe every route to whoever asks: off unless a deployment wants them.
+    api_docs: bool = field(default_factory=lambda: _bool_env("API_DOCS", False))
     log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO").upper())
     # Accounts (docs/ACCOUNTS.md). Empty SESSION_SECRET: one is generated once under var_dir (demo machines).
     session_secret: str = field(default_factory=lambda: _env("SESSION_SECRET", ""), repr=False)

@@ -8,6 +8,8 @@ in-process, the tracker and lock stores, transcripts); `/model/parse` for custom
 app database is migrated at start-up, before the first message can reach an action.
 
 Adding an area: write `bot/app/routers/<area>.py` with a `router`, and add one `app.include_router` line below.
+A router with JSON bodies uses `route_class=JsonRoute` (bot/app/request_checks.py); every route gets the body
+cap and the one error shape (bot/app/errors.py) from here.
 """
 
 from __future__ import annotations
@@ -21,8 +23,12 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from bot import __version__
+from bot.app.api_docs import install_api_docs, openapi_url
+from bot.app.errors import install_error_handlers
+from bot.app.request_checks import BodySizeLimit
 from bot.app.routers import auth, health, nlu, rest, webchat, wechat
 from bot.app.state import AppState
+from bot.config import get_settings
 from bot.logging_setup import configure_rasa_structlog
 from bot.nlu.parser import NluParser
 
@@ -98,7 +104,18 @@ def create_app(
                 await _load_parser(state, role, model_paths.get(role))
         yield
 
-    app = FastAPI(title="Retention bot", version=__version__, lifespan=lifespan)
+    settings = get_settings()
+    app = FastAPI(
+        title="Retention bot",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url=openapi_url(settings.api_docs),
+        docs_url=None,  # FastAPI's pages load from a CDN: bot/app/api_docs.py serves them locally
+        redoc_url=None,
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    install_error_handlers(app)
+    install_api_docs(app, settings.api_docs)
     app.include_router(health.router)
     app.include_router(nlu.router)
     app.include_router(rest.router)

@@ -1,10 +1,14 @@
-"""`GET /health`: what a load balancer and an operator need to know about this instance.
+"""`GET /health` for a load balancer, `GET /health/details` for an operator signed in as admin.
 
 200 when the instance can hold customer conversations: the customer model and dialogue loaded, the app
 database reachable and migrated, every custom action of the domain registered, the tracker and lock stores
-answering. 503 otherwise, with the same body saying which part failed and why. The agent (practice) model is
-reported but does not fail the check. A customer model without dialogue policies (a parse-only deployment)
-is reported as `dialogue.enabled: false` and is not a failure either.
+answering. 503 otherwise. The agent (practice) model is reported but does not fail the check. A customer model
+without dialogue policies (a parse-only deployment) is reported as `dialogue.enabled: false` and is not a
+failure either.
+
+`/health` is public and says only `{"status": "ok" | "degraded"}`; the report that says which part failed and
+why — database location, model versions, store servers, action names — is `/health/details`, for admins
+(401 signed out, 403 another role), with the same status code.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from bot.app.state import AppState, get_app_state
+from bot.auth.dependencies import require_role
+from bot.db.models import User
 
 router = APIRouter(tags=["health"])
 
@@ -64,8 +70,11 @@ class StoreHealth(BaseModel):
     error: str | None = None
 
 
-class HealthReport(BaseModel):
+class HealthStatus(BaseModel):
     status: str  # "ok" or "degraded"
+
+
+class HealthReport(HealthStatus):
     models: dict[str, ModelHealth]
     dialogue: DialogueHealth
     database: DatabaseHealth | None = None
@@ -162,13 +171,32 @@ async def build_report(state: AppState) -> HealthReport:
     return report
 
 
+def _status_code(report: HealthReport) -> int:
+    return 200 if report.status == "ok" else 503
+
+
 @router.get(
     "/health",
-    response_model=HealthReport,
-    response_model_exclude_none=True,
-    responses={503: {"model": HealthReport, "description": "a part is missing or failing; the body says which"}},
+    response_model=HealthStatus,
+    responses={503: {"model": HealthStatus, "description": "a part is missing or failing (details for admins)"}},
 )
 async def health(state: AppState = Depends(get_app_state)) -> Any:
     report = await build_report(state)
-    code = 200 if report.status == "ok" else 503
-    return JSONResponse(report.dict(exclude_none=True), status_code=code)
+    return JSONResponse({"status": report.status}, status_code=_status_code(report))
+
+
+@router.get(
+    "/health/details",
+    response_model=HealthReport,
+    response_model_exclude_none=True,
+    responses={
+        401: {"description": "not signed in"},
+        403: {"description": "signed in without the admin role"},
+        503: {"model": HealthReport, "description": "a part is missing or failing; the body says which"},
+    },
+)
+async def health_details(
+    state: AppState = Depends(get_app_state), _admin: User = Depends(require_role("admin"))
+) -> Any:
+    report = await build_report(state)
+    return JSONResponse(report.dict(exclude_none=True), status_code=_status_code(report))

@@ -7,9 +7,10 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, StrictStr, validator
 
+from bot.app.request_checks import JsonRoute
 from bot.app.state import AppState, get_app_state, require_parser
 
-router = APIRouter(tags=["nlu"])
+router = APIRouter(tags=["nlu"], route_class=JsonRoute)
 
 
 class ParseRequest(BaseModel):

@@ -3,7 +3,8 @@
 Same request and answer as Rasa's RestInput, so any Rasa REST client (widgets, scripts, load tests) works:
 `{"sender": "...", "message": "...", "metadata": {...}?}` → `[{"recipient_id", "text", "buttons"?, ...}]`.
 Differences, all on the side of refusing what Rasa would process blindly: a missing sender, an empty or
-over-long message and a non-object metadata are answered 400 with a readable `detail`.
+over-long message, a non-object metadata and text that is not valid Unicode are answered 400 with a readable
+`detail` (bot/app/errors.py), a body that is not declared JSON 415, one over MAX_REQUEST_BYTES 413.
 
 The conversation channel is "web" when `metadata.source == "webchat"` (the chat page sends that), else "rest".
 `metadata` (e.g. `{"phone": "13312345678"}`) goes with the message to the custom actions.
@@ -12,15 +13,13 @@ The conversation channel is "web" when `metadata.source == "webchat"` (the chat 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response, status
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, StrictStr, validator
 
+from bot.app.request_checks import JsonRoute
 from bot.app.state import get_dialogue
 from bot.dialogue.service import DialogueService
 
@@ -29,42 +28,7 @@ MAX_SENDER_CHARS = 128  # conversations.sender_id
 MAX_METADATA_BYTES = 8192  # metadata is stored with every message in the tracker
 WEBCHAT_SOURCE = "webchat"
 
-
-def _location(loc: tuple[Any, ...]) -> str:
-    """`message` for ("body", "message"); `body` for the body itself or a position in it (invalid JSON)."""
-    parts = [str(part) for part in loc if part != "body"]
-    if len(parts) == 1 and isinstance(loc[-1], int):
-        return "body"
-    return ".".join(parts) or "body"
-
-
-def readable_errors(errors: list[dict[str, Any]]) -> str:
-    """FastAPI's validation errors as one sentence per field: `message: ensure this value ...`."""
-    return "; ".join(f"{_location(tuple(error.get('loc', ())))}: {error.get('msg')}" for error in errors)
-
-
-class BadRequestRoute(APIRoute):
-    """A route that answers a malformed body with 400 and a readable `detail`, as Rasa's HTTP API does.
-
-    FastAPI's default is 422 with a list of error objects; a chat client wants one message to log.
-    """
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def route_handler(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except RequestValidationError as exc:
-                return JSONResponse(
-                    status_code=status.HTTP_400_BAD_REQUEST,
-                    content={"detail": readable_errors(exc.errors())},
-                )
-
-        return route_handler
-
-
-router = APIRouter(prefix="/webhooks/rest", tags=["rest channel"], route_class=BadRequestRoute)
+router = APIRouter(prefix="/webhooks/rest", tags=["rest channel"], route_class=JsonRoute)
 
 
 class RestMessage(BaseModel):

@@ -21,6 +21,8 @@ SECURITY_HEADERS = {
     ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
+    # frame-ancestors says the same to current browsers; older ones (and some embedded web views) read only this.
+    "X-Frame-Options": "DENY",
 }
 
 router = APIRouter(tags=["web chat"])
