@@ -18,7 +18,7 @@ from bot.nlu.text_normalization import normalize_text
 
 # Words that put a decision off or close the talk: never an acceptance, whatever the NLU read.
 NOT_A_COMMITMENT = re.compile(
-    r"等(你们|您|消息|通知|回复|结果)|考虑|想想|再说|回头|商量|看看再|以后再|那就这样|先这样|再见|拜拜"
+    r"等(你们|您|消息|通知|回复|结果|着)|考虑|想想|再说|回头|商量|看看再|以后再|那就这样|先这样|再见|拜拜"
     r"|告诉我|通知我|联系我|回复我|再联系"
 )
 _ORDINALS: tuple[tuple[str, int], ...] = (
@@ -27,7 +27,8 @@ _ORDINALS: tuple[tuple[str, int], ...] = (
 )
 _CHEAPEST = re.compile(r"最便宜|便宜的那|便宜那|最省钱|最低")
 _DEAREST = re.compile(r"最贵|贵的那|贵那")
-_NUMBER = re.compile(r"(\d+(?:\.\d+)?|[一二两三四五六七八九十百]+)\s*(?:元|块|的|那)")
+# A price that names a plan: 「8元那个」「59的」「29块的」「三十九元套餐」, not an amount such as 「多出来的59块」.
+_NUMBER = re.compile(r"(\d+(?:\.\d+)?|[一二两三四五六七八九十百]+)\s*(?:元|块)?\s*(?:的|那|套餐|保号)")
 # Type words a customer uses for a kind of offer.
 TYPE_WORDS: tuple[tuple[str, str], ...] = (
     ("保号", "保号套餐"), ("停机", "保号套餐"), ("提速", "宽带提速"), ("千兆", "宽带提速"), ("组网", "宽带提速"),
@@ -124,6 +125,8 @@ def resolve_choice(
         (o for o in catalogue if o.eligible or not eligible_only), key=lambda o: (o.eligible, -(o.monthly_price or 0))
     )
     picked = _by_order(normalized, proposed)
+    if picked is None and any(word in normalized for word, _ in _ORDINALS):
+        return Choice(None, True)  # 「第三个」 of two: ask which, never guess
     for rule in (_by_price, _by_name, _by_type):
         if picked is None:
             picked = rule(normalized, proposed) or rule(normalized, candidates)

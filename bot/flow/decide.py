@@ -13,7 +13,7 @@ the same due time every time it is quoted) → 圆满结束. Questions are answe
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -72,6 +72,8 @@ CONTRACT_QUESTION = re.compile(
 )
 # 「那还是保号吧」「给我办千兆的」: a choice, whatever intent the words were filed under.
 CHOOSING = re.compile(r"吧|就办|给我办|帮我办|办个|改成|换成|就要|我要|要这个|办这个")
+PROCEDURE = re.compile(r"流程|手续|要带什么|怎么(办理|操作)(销户|销号|携号|转网|拆机)|去哪(里)?办")
+DECLINE = re.compile(r"不用了|算了|不要了|不需要了|不办了")
 EXPLICIT_YES = re.compile(r"确认|办吧|就办|好的|可以办|没问题|行，办")
 QUESTION = re.compile(r"[?？]|吗|呢$|多少|几|怎么|是不是|会不会|能不能|要不要")
 BRUSHED_OFF = re.compile(r"打发我|打发人|糊弄我|少来这套|别忽悠")
@@ -175,6 +177,9 @@ class _Turn:
         self.state.last_step = "ask_phone"
         return True
 
+    def said_before(self, response: str) -> bool:
+        return any(key.startswith(f"{response}#") for key in self.state.said)
+
     # --- the turn -------------------------------------------------------------------------------------------
     def run(self) -> Decision:
         message, state = self.message, self.state
@@ -201,6 +206,23 @@ class _Turn:
             self.contract_answer()
         elif state.pending and intent not in QUESTION_INTENTS | {"bot_challenge"}:
             self.answer_confirmation()
+        elif (
+            is_non_commitment(self.message.text)
+            and not QUESTION.search(self.text)
+            and intent not in NO_INTENTS | {"goodbye", "thank", *taxonomy.reason_intents()}
+            and (state.on_table or state.tickets or self.decision.open_tickets)
+        ):
+            self.wait()
+        elif PROCEDURE.search(self.text) and intent not in YES_INTENTS | {"request_human"}:
+            self.ask_how_to_leave()
+        elif (
+            self.facts is None
+            and state.last_step in ("ask_phone", "general_help")
+            and "号码" in self.text
+            and intent not in ("inform_phone",) + tuple(taxonomy.reason_intents())
+        ):
+            self.say("utter_why_phone")
+            self.general_help()
         elif (
             CHOOSING.search(self.text)
             and not QUESTION.search(self.text)
@@ -240,6 +262,8 @@ class _Turn:
             self.not_understood()
         else:  # request_cancel, deny, reject_offer
             self.no()
+        if not [line for line in self.decision.lines if line.response not in ("utter_greet", "utter_identified")]:
+            self.say("utter_ask_how_to_help")  # nothing new to say: never an empty reply, never a repeat
         state.replies += 1
         return self.decision
 
@@ -281,10 +305,10 @@ class _Turn:
             return
         # A second, different reason: the real one, revealed on probing. Heard and asked about, not sold to.
         state.reason_status = "confirmed"
-        if self.strategy().fix and self.open_fix() is not None:
-            self.insist_on_fix()  # the same problem, said again in other words
+        fix, held = self.strategy().fix, self.open_fix()
+        if fix and held is not None and fix in (held, "complaint"):
+            self.insist_on_fix()  # the same problem (or the complaint that it is not fixed), said again
             return
-        fix = self.strategy().fix
         if fix and self.facts is not None:
             self.ticket(fix)
             if need == "rational":
@@ -301,9 +325,9 @@ class _Turn:
         kind = "empathize" if self.state.need == "emotional" else "acknowledge"
         self.say(f"utter_{kind}_{reason}")
 
-    def confirm_reason(self) -> None:
+    def confirm_reason(self, *, insisting: bool = False) -> None:
         self.state.reason_status = "confirmed"
-        self.act_on_reason()
+        self.act_on_reason(insisting=insisting)
 
     def open_fix(self) -> str | None:
         """The kind of the fix ticket this conversation already holds (one problem, one ticket)."""
@@ -327,30 +351,41 @@ class _Turn:
         else:
             self.say("utter_ticket_status", ticket=kind)
 
-    def act_on_reason(self) -> None:
-        """The reason is known: the fix first (a ticket with a time), otherwise a suitable offer."""
+    def act_on_reason(self, *, insisting: bool = False) -> None:
+        """The reason is known: for a fault the fix first (one ticket with a time) and nothing sold unless the
+        customer still insists on leaving; otherwise a suitable offer."""
         if self.facts is None:
             if not self.ask_phone():
                 self.general_help()
             return
         strategy = self.strategy()
         if strategy.fix:
-            already = self.open_fix() is not None
-            if not already:
+            kind = self.open_fix()
+            if kind is None:
                 self.ticket(strategy.fix)
-                self.say("utter_ask_stay_after_fix")
-                self.state.last_step = "fix"
+                self.ask_to_stay()
                 return
-        self.propose_next()
+            if not insisting:
+                self.say("utter_ticket_status", ticket=kind)
+                if not self.state.stay_asked:
+                    self.ask_to_stay()
+                return
+        self.propose_next(insisting=insisting)
+
+    def ask_to_stay(self) -> None:
+        self.say("utter_ask_stay_after_fix")
+        self.state.stay_asked = True
+        self.state.last_step = "fix"
 
     def vague(self) -> None:
         """No reason given: an open question, then a focused one, then keep-number advice, then how to leave."""
         state = self.state
+        insisting = self.message.intent == "request_cancel"
         if state.reason_status == "heard":
-            self.confirm_reason()
+            self.confirm_reason(insisting=insisting)
             return
         if state.reason_status == "confirmed":
-            self.propose_next(insisting=True)
+            self.act_on_reason(insisting=True)
             return
         state.vague_probes += 1
         if state.vague_probes == 1:
@@ -395,7 +430,9 @@ class _Turn:
             if offers:
                 self.propose(offers[0])
                 return
-        if not state.keep_number_done and not state.offers_refused:
+        # The keep-number option when the customer insists on leaving (seed 002: 执意离网 → 建议保号留网), or
+        # as a plan a light user is offered; never as a reply to a question.
+        if not state.keep_number_done and not state.offers_refused and (insisting or self.keep_number_plan()):
             self.keep_number()
         elif insisting:
             self.close_lost()
@@ -403,12 +440,36 @@ class _Turn:
             self.no_better_offer()
 
     def no_better_offer(self) -> None:
-        """Nothing suitable: said honestly, with the contract end when a running contract is why."""
-        end = self.facts.contract_end if self.facts is not None else None
-        if self.facts is not None and self.facts.contract_running and end is not None:
-            self.say("utter_no_offer_in_contract", contract_end=f"{end.year}年{end.month}月{end.day}日")
-        else:
+        """Nothing suitable: said honestly once, with the contract end and the plan it opens when a running
+        contract is why; not repeated (the caller's other lines, or a question back, carry the reply)."""
+        facts = self.facts
+        if facts is not None and facts.contract_running and facts.contract_end is not None:
+            if self.said_before("utter_no_offer_in_contract") or self.said_before("utter_no_offer_in_contract_at_all"):
+                if not self.said_before("utter_contract_end"):
+                    self.contract_answer()
+                elif not self.said_before("utter_contract_still_binding"):
+                    self.say("utter_contract_still_binding", contract_end=f"{facts.contract_end:%Y年%m月%d日}")
+                return
+            end = facts.contract_end
+            after = self.offers_after_contract()
+            when = f"{end.year}年{end.month}月{end.day}日"
+            if after is not None:
+                self.say("utter_no_offer_in_contract", contract_end=when, offer=after.code)
+            else:
+                self.say("utter_no_offer_in_contract_at_all", contract_end=when)
+        elif not self.said_before("utter_no_better_offer"):
             self.say("utter_no_better_offer")
+
+    def offers_after_contract(self) -> OfferFacts | None:
+        """The best offer a running contract alone keeps from the customer (what they can have once it ends)."""
+        if self.facts is None or not self.state.reason:
+            return None
+        waiting = {o.code for o in self.facts.offers if o.why_not and all("协议期内" in why for why in o.why_not)}
+        freed = replace(
+            self.facts, offers=tuple(replace(o, eligible=True) if o.code in waiting else o for o in self.facts.offers)
+        )
+        offers = suitable_offers(freed, self.strategies, self.state.reason, needs_sms=self.state.needs_sms)
+        return next((o for o in offers if o.code in waiting), None)
 
     def propose(self, offer: OfferFacts) -> None:
         state = self.state
@@ -464,7 +525,7 @@ class _Turn:
             self.answer_about(named)
             return True
         asked = self.offer_asked_about()
-        if asked is not None and asked.code in state.put() and self.topic() is not None:
+        if asked is not None and asked.code in (*state.put(), state.discussed) and self.topic() is not None:
             self.answer_about(asked)
             return True
         if PRICE_WORDS.search(self.text) and state.reason:
@@ -472,6 +533,10 @@ class _Turn:
             return True
         if place_in(self.text) and self.topic() in ("data", "calls"):
             self.say("utter_general_fact", fact=f"在{place_in(self.text)}也一样：{self.strategies.general_fact('漫游')}")
+            return True
+        general = self.strategies.general_fact(self.text)
+        if general is not None and self.message.intent not in taxonomy.reason_intents():
+            self.say("utter_general_fact", fact=general)
             return True
         return False
 
@@ -539,13 +604,17 @@ class _Turn:
     def yes(self) -> None:
         """An accept or a plain yes: a choice when an offer waits for an answer, else agreement to go on."""
         state = self.state
-        if state.on_table and state.last_step in ("propose", "keep_number", "offer_details", "fact"):
+        if QUESTION.search(self.text) and not EXPLICIT_YES.search(self.text) and self.question_about_offers():
+            return  # 「免费提速那个要换线吗」 asks before it chooses
+        if (state.on_table and state.last_step in ("propose", "keep_number", "offer_details", "fact")) or (
+            state.last_step == "options" or (state.last_step == "offer_details" and state.discussed)
+        ):
             self.choose()
             return
         if (self.message.intent == "accept_offer" and state.put()) or self.names_a_product():
             self.choose()
             return
-        if state.last_step == "fix":
+        if state.last_step == "fix" or (self.open_fix() is not None and state.last_step != "fix_agreed"):
             # Willing to wait for the fix: the promise stands, nothing is sold on top of it.
             self.say("utter_fix_agreed")
             state.last_step = "fix_agreed"
@@ -557,6 +626,18 @@ class _Turn:
             self.closing_words("thank")
             return
         self.say("utter_ask_how_to_help")
+
+    def wait(self) -> None:
+        """「好，等你们消息」「我再考虑考虑」: nothing is done for them; a promise already made stands. 「算了，不用
+        了，我再想想」 is a no to the offer on the table first."""
+        if self.state.on_table and DECLINE.search(self.text):
+            self.no()
+            return
+        if (self.state.tickets or self.decision.open_tickets) and self.state.last_step != "fix_agreed":
+            self.say("utter_fix_agreed")
+            self.state.last_step = "fix_agreed"
+            return
+        self.choose()  # says 「不着急」 and, when they asked to be told, opens the reason's follow-up promise
 
     def names_a_product(self) -> bool:
         catalogue = list(self.facts.offers) if self.facts is not None else []
@@ -571,7 +652,10 @@ class _Turn:
                 self.ticket(strategy.follow_up)
             state.last_step = "wait"
             return
-        put = [o for o in (self.offer(code) for code in state.put()) if o is not None and o.code not in state.rejected]
+        shown = state.listed if state.last_step == "options" else state.put()
+        if state.last_step == "offer_details" and state.discussed and state.discussed not in shown:
+            shown = [*shown, state.discussed]  # 「好，就办这个」 right after asking about it
+        put = [o for o in (self.offer(code) for code in shown) if o is not None and o.code not in state.rejected]
         catalogue = self.facts.offers if self.facts is not None else ()
         choice = resolve_choice(self.message.text, put, catalogue, eligible_only=False)
         offer = self.offer(choice.code)
@@ -721,7 +805,8 @@ class _Turn:
     def offer_asked_about(self) -> OfferFacts | None:
         """The offer a question is about: one it names, else the one on the table."""
         state = self.state
-        return self.named_offer() or self.offer(state.pending or state.on_table or (state.put() or [None])[-1])
+        last = state.pending or state.on_table or state.discussed or (state.put() or [None])[-1]
+        return self.named_offer() or self.offer(last)
 
     def answer_about(self, offer: OfferFacts) -> None:
         """A question about an offer: the fact asked for, else its details; one the customer may not have says
@@ -729,6 +814,7 @@ class _Turn:
         if not offer.eligible:
             self.say("utter_offer_not_eligible", offer=offer.code, why_not="；".join(offer.why_not))
             return
+        self.state.discussed = offer.code
         topic = self.topic()
         if topic in offer.facts:
             self.say("utter_offer_fact", offer=offer.code, fact=offer.facts[topic])
@@ -786,6 +872,8 @@ class _Turn:
             f"「{o.name}」每月{yuan(o.monthly_price or 0)}元，{o.facts.get('sms', '')}".rstrip("，。") for o in plans
         )
         self.say("utter_keep_number_options", options=options)
+        self.state.listed = [o.code for o in plans]
+        self.state.last_step = "options"
         return True
 
     def need_to_verify(self) -> None:
@@ -821,7 +909,11 @@ class _Turn:
     def ask_how_to_leave(self) -> None:
         """How to cancel or port out, answered plainly; after offers were refused this is the customer leaving."""
         state = self.state
-        topic = next((t for word, t in LEAVE_TOPICS if word in self.text), state.leave_topic or "cancel")
+        named = next((t for word, t in LEAVE_TOPICS if word in self.text), None)
+        if named is None and self.open_fix() is not None and not PROCEDURE.search(self.text):
+            self.insist_on_fix()  # 「能修吗？要多久？」 is about the promised fix, not about leaving
+            return
+        topic = named or state.leave_topic or "cancel"
         state.leave_topic = topic
         self.say(f"utter_how_to_leave_{topic}")
         state.last_step = "how_to_leave"
@@ -912,6 +1004,9 @@ class _Turn:
         if state.last_step == "ask_phone" and self.facts is None:
             self.say("utter_why_phone")
             self.general_help()
+            return
+        if state.last_step != "probe" and state.reason and self.message.need == "emotional":
+            self.empathize()  # feeling heard matters more than being understood word for word
             return
         if state.last_step == "probe":
             self.vague()

@@ -65,7 +65,7 @@ class CustomerFacts:
     name: str
     phone: str
     has_broadband: bool
-    plan_fee: Decimal
+    plan_fee: Decimal | None  # None: unknown (the operator's export did not carry it)
     tenure_months: int
     contract_running: bool
     contract_end: date | None
@@ -116,7 +116,7 @@ def load_customer_facts(session: Session, customer: Customer, today: date, churn
         name=customer.name,
         phone=customer.phone,
         has_broadband=customer.has_broadband,
-        plan_fee=Decimal(customer.plan_fee),
+        plan_fee=None if customer.plan_fee is None else Decimal(customer.plan_fee),
         tenure_months=customer.tenure_months,
         contract_running=contract_running(customer, today),
         contract_end=customer.contract_end_date,

@@ -45,6 +45,9 @@ class FlowState(BaseModel):
     rejected: list[str] = Field(default_factory=list)
     on_table: str | None = None  # the offer waiting for the customer's answer
     pending: str | None = None  # the offer waiting for the customer's yes to the confirmation
+    stay_asked: bool = False  # 「问题处理好之前先别急着销户」 said once
+    discussed: str | None = None  # the offer the customer last asked about (「要续约吗」 refers to it)
+    listed: list[str] = Field(default_factory=list)  # offers listed as options (「保号有哪几种」), in that order
     keep_number_done: bool = False  # the keep-number option was put (a plan, or the advice alone)
     keep_number_code: str | None = None  # the keep-number plan proposed, if any
     offers_refused: bool = False  # a clear no to offers in general: never propose again
