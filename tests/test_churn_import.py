@@ -67,12 +67,14 @@ def test_an_export_is_stored_as_customers_and_two_months(migrated_url: str, expo
     assert stored.name == row["客户姓名"]
     assert stored.churned == (row["是否流失"] == "是")
     assert stored.contract_end_date == (date.fromisoformat(row["协议到期日期"]) if row["协议到期日期"] else None)
+    assert stored.contract_known is True
     previous, current = stored.usage
     assert (previous.month, current.month) == (date(2024, 4, 1), date(2024, 5, 1))
     assert current.arpu == Decimal(row["当月ARPU"]) and previous.arpu == Decimal(row["上月ARPU"])
     assert (current.mou, previous.mou) == (int(row["当月MOU"]), int(row["上月MOU"]))
     assert current.competitor_hotline_calls == int(row["拨打竞争对手客服电话次数"])
-    assert previous.competitor_hotline_calls == 0  # last month's counts are not in the export
+    # last month's counts are not in the export: signal counts unknown, 停机 0 (it cannot be unknown)
+    assert (previous.competitor_hotline_calls, previous.zero_call_days, previous.suspend_days) == (None, None, 0)
 
 
 OPTIONAL_HEADERS = [column.header for column in OPTIONAL_COLUMNS]
@@ -84,19 +86,64 @@ def drop_columns(path: Path, *columns: str) -> Path:
     return write_table(path, [header[i] for i in kept], [[row[i] for i in kept] for row in body])
 
 
-def test_an_export_without_the_optional_columns_stores_the_given_month_and_no_previous_one(
+def test_an_export_with_only_the_source_columns_stores_the_given_month_and_unknowns(
     migrated_url: str, export: Path
 ) -> None:
     header, body = read_table(export)
     row = dict(zip(header, body[0]))
+    body[1][header.index("套餐")] = "畅享不限量套餐"  # no 「N元」: the fee is unknown
+    write_table(export, header, body)
     result = import_file(drop_columns(export, *OPTIONAL_HEADERS), migrated_url, month=date(2023, 12, 1))
     assert result.months == (date(2023, 12, 1),)
     assert list(result.absent) == list(OPTIONAL_GROUPS)
-    assert result.unknown_features == ("mou_change", "dou_change", "arpu_change")
+    assert result.unknown_plan_fees == 1
+    assert set(result.unknown_features) == {
+        "mou_change",
+        "dou_change",
+        "arpu_change",
+        "has_contract",
+        "contract_days_left",
+        "competitor_marketing_contacts",
+        "zero_call_days",
+        "competitor_hotline_calls",
+        "plan_fee",
+        "arpu_over_plan",
+    }
     assert counts(migrated_url) == (60, 60)  # this month only: last month is not invented
     stored = customer(migrated_url, row["号码"])
     assert (stored.name, stored.city, stored.plan_fee) == ("尊敬的客户", "未知", Decimal(row["套餐月费"]))
-    assert stored.usage[0].mou == int(row["当月MOU"])
+    assert (stored.contract_known, stored.contract_end_date) == (False, None)
+    (usage,) = stored.usage
+    assert usage.mou == int(row["当月MOU"])
+    assert (usage.competitor_marketing_contacts, usage.zero_call_days, usage.competitor_hotline_calls) == (None,) * 3
+    assert customer(migrated_url, body[1][header.index("号码")]).plan_fee is None
+
+
+def test_an_export_without_the_signals_keeps_what_is_stored_and_leaves_the_rest_unknown(
+    migrated_url: str, export: Path
+) -> None:
+    """Absent columns never overwrite: the contract, this month's counts and the fee of an unchanged plan stay."""
+    header, body = read_table(export)
+    body[0][header.index("协议到期日期")] = "2024-08-31"
+    body[1][header.index("套餐")] = "畅享不限量套餐"
+    body[1][header.index("套餐月费")] = "88"
+    body[0][header.index("零通话天数")] = "12"
+    import_file(write_table(export, header, body), migrated_url)
+    first, second = (body[i][header.index("号码")] for i in (0, 1))
+    body[0][header.index("套餐")] = "畅享融合套餐"  # a new plan without 「N元」: its fee is not the old one
+    body[2][header.index("号码")] = "19900000001"  # a new customer: nothing stored, so unknown
+    signals = ("协议到期日期", "竞争对手营销次数", "零通话天数", "拨打竞争对手客服电话次数", "套餐月费")
+    import_file(drop_columns(write_table(export, header, body), *signals), migrated_url)
+    kept = customer(migrated_url, first)
+    assert (kept.contract_known, kept.contract_end_date) == (True, date(2024, 8, 31))
+    assert kept.usage[-1].zero_call_days == 12 and kept.plan_fee is None
+    assert customer(migrated_url, second).plan_fee == Decimal("88.00")
+    new = customer(migrated_url, "19900000001")
+    assert (new.contract_known, new.usage[-1].zero_call_days) == (False, None)
+
+    import_file(drop_columns(export, "账期"), migrated_url, month=date(2024, 6, 1))
+    june = customer(migrated_url, first).usage[-1]
+    assert june.month == date(2024, 6, 1) and june.zero_call_days is None  # a new month: nothing stored
 
 
 def test_the_cli_says_which_optional_columns_were_absent_and_what_is_unknown(

@@ -270,3 +270,35 @@ def test_a_customer_without_usage_still_gets_a_score(model: ChurnModel, features
     assert np.isnan(row[0, FEATURE_INDEX["mou_change"]])
     (assessment,) = model.assess(row)
     assert 0.0 < assessment.probability < 1.0
+
+
+UNKNOWN_IN_EXPORT = (
+    "has_contract",
+    "contract_days_left",
+    "plan_fee",
+    "arpu_over_plan",
+    "competitor_marketing_contacts",
+    "zero_call_days",
+    "competitor_hotline_calls",
+)
+
+
+def test_what_the_export_did_not_carry_is_missing_to_the_model_and_said_so(model: ChurnModel, calm: Snapshot) -> None:
+    unknown = calm._replace(
+        contract_known=False,
+        contract_end_date=None,
+        plan_fee=None,
+        competitor_marketing_contacts=None,
+        zero_call_days=None,
+        competitor_hotline_calls=None,
+    )
+    rows = feature_matrix([unknown, calm._replace(contract_end_date=None)])
+    assert all(np.isnan(rows[0, FEATURE_INDEX[name]]) for name in UNKNOWN_IN_EXPORT)
+    assert rows[1, FEATURE_INDEX["has_contract"]] == 0.0  # known: no contract
+    values = named(rows[0])
+    assert render("contract_expiring", values) == "缺少协议到期数据"
+    assert render("plan", values) == f"套餐{calm.plan_name}（{calm.brand}，月费未知）"
+    assert render("zero_calls", values) == "缺少当月数据"
+    (assessment,) = model.assess(rows[:1])
+    assert 0.0 < assessment.probability < 1.0
+    assert not any("nan" in factor.text for factor in assessment.factors)

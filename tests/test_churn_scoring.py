@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.churn import ChurnError, UnknownCustomer, score_customer
 from bot.churn.candidates import CANDIDATE_BY_KEY, CANDIDATES
 from bot.churn.importer import import_file
-from bot.churn.source_format import OPTIONAL_COLUMNS
+from bot.churn.source_format import SOURCE_COLUMNS
 from bot.churn.scoring import score_all
 from bot.churn.synthetic import GeneratorOptions, write_export
 from bot.cli.main import main
@@ -182,26 +182,52 @@ def test_a_missing_model_file_falls_back_for_one_score_and_stops_the_batch(churn
             score_all(session)
 
 
-def test_an_export_without_the_optional_columns_imports_trains_and_scores(
+UNKNOWN_SIGNALS = {"usage_drop", "contract_expiring", "competitor_marketing", "zero_calls", "competitor_hotline"}
+
+
+def test_an_export_with_only_the_20_source_columns_imports_trains_and_scores(
     migrated_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The operator's export: the 20 source columns and the warning signals, nothing else (docs/CHURN.md)."""
+    """Seed 000's 源数据 columns and nothing else (issue #15): what they lack is unknown, never an error."""
     monkeypatch.setenv("DATABASE_URL", migrated_url)
     monkeypatch.setenv("RETENTION_MODELS_DIR", str(tmp_path / "models"))
     export = tmp_path / "operator.csv"
     write_export(export, GeneratorOptions(rows=800, seed=31))
     header, *body = list(csv.reader(io.StringIO(export.read_text(encoding="utf-8"))))
-    kept = [i for i, name in enumerate(header) if name not in {column.header for column in OPTIONAL_COLUMNS}]
+    body[0][header.index("套餐")] = "畅享不限量套餐"  # no 「N元」 and no 套餐月费 column: the fee is unknown
+    kept = [header.index(column.header) for column in SOURCE_COLUMNS]
     with export.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows([[row[i] for i in kept] for row in [header, *body]])
-    assert main(["churn", "import", str(export)]) == 0
-    assert "因此未知的特征（模型按缺失值处理）：mou_change、dou_change、arpu_change" in capsys.readouterr().out
+    assert main(["churn", "import", str(export), "--month", "2024-05"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "已导入 800 行（新增客户 800，更新客户 0），账期 2024-05，编码 UTF-8",
+        "缺少可选列 账期：账期取自 --month（默认为导入的当月）",
+        "缺少可选列 上月ARPU、上月MOU、上月DOU：不记录上月数据（三列齐全才记录；已导入过上月数据的客户不受影响）",
+        "缺少可选列 协议到期日期：协议情况记为未知（已导入过协议到期日期的客户保留原值）",
+        "缺少可选列 竞争对手营销次数：本月竞争对手营销次数记为未知（已导入过该账期此列的客户保留原值）",
+        "缺少可选列 零通话天数：本月零通话天数记为未知（已导入过该账期此列的客户保留原值）",
+        "缺少可选列 拨打竞争对手客服电话次数：本月拨打竞争对手客服电话次数记为未知（已导入过该账期此列的客户保留原值）",
+        "缺少可选列 套餐月费：月费取自套餐名称中的「N元」，没有的记为未知（套餐未变的客户保留原值）",
+        "缺少可选列 客户姓名：新客户称呼为「尊敬的客户」",
+        "缺少可选列 地市：新客户地市为「未知」",
+        "套餐名称中没有「N元」的行：1",
+        "因此未知的特征（模型按缺失值处理）：mou_change、dou_change、arpu_change、has_contract、contract_days_left、"
+        "competitor_marketing_contacts、zero_call_days、competitor_hotline_calls、plan_fee、arpu_over_plan",
+    ]
+    phone = body[0][header.index("号码")]
+    assert main(["churn", "score", "--phone", phone, "--json"]) == 0  # the heuristic claims no unknown signal
+    assert not UNKNOWN_SIGNALS & set(json.loads(capsys.readouterr().out)["factor_keys"])
     assert main(["churn", "train"]) == 0
     assert "已启用新模型" in capsys.readouterr().out
-    assert main(["churn", "score", "--all"]) == 0
+    assert main(["churn", "score", "--all", "--all-factors"]) == 0
     assert "已为" in capsys.readouterr().out
-    phone = body[0][header.index("号码")]
+    with session_scope(migrated_url) as session:
+        stored = session.execute(select(ChurnScore.factors)).scalars().all()
+    factors = [factor for row in stored for factor in row]
+    assert factors and not {factor["key"] for factor in factors} & UNKNOWN_SIGNALS
+    assert not any("nan" in factor["text"] for factor in factors)
     assert main(["churn", "score", "--phone", phone, "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["heuristic"] is False and 0.0 < result["probability"] < 1.0
-    assert "usage_drop" not in result["factor_keys"]  # unknown, so never a reason
+    assert not UNKNOWN_SIGNALS & set(result["factor_keys"])  # unknown, so never a reason
+    assert not any("nan" in text for text in result["factors"])

@@ -14,9 +14,12 @@ from bot.churn.features import FEATURES
 from bot.churn.source_format import (
     ALL_COLUMNS,
     BILLING_MONTH,
+    CONTRACT,
     OPTIONAL_COLUMNS,
     OPTIONAL_GROUPS,
+    PLAN_FEE,
     PREVIOUS_MONTH,
+    SIGNAL_COUNTS,
     SOURCE_COLUMNS,
     normalise_header,
 )
@@ -110,11 +113,9 @@ def test_a_header_without_rows_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_missing_required_columns_are_named(tmp_path: Path) -> None:
     header, body = generated_table(tmp_path)
-    dropped = [header.index("当月ARPU"), header.index("拨打竞争对手客服电话次数")]
-    kept = [i for i in range(len(header)) if i not in dropped]
     with pytest.raises(SourceFileError) as caught:
-        parse_source(as_text([header[i] for i in kept], [[row[i] for i in kept] for row in body]))
-    assert caught.value.message == "缺少必需的列：当月ARPU、拨打竞争对手客服电话次数"
+        parse_source(as_text(*without(header, body, "当月ARPU", "拨打竞争对手客服电话次数", "咪咕阅读")))
+    assert caught.value.message == "缺少必需的列：当月ARPU、咪咕阅读"  # the signal count is optional
 
 
 def test_extra_columns_are_ignored_and_headers_are_normalised(tmp_path: Path) -> None:
@@ -179,8 +180,21 @@ def test_plan_fee_comes_from_the_plan_name_when_the_column_is_absent(tmp_path: P
     assert parsed.rows[0].plan_fee == Decimal("129.00")
     assert "plan_fee" not in parsed.optional_fields
     assert list(parsed.absent.values()) == [("套餐月费",)]
+    assert parsed.unknown_plan_fees == 0 and parsed.unknown_features == ()  # every fee was in a plan name
     set_cell(header, body[0], "套餐", "不限量套餐")
-    assert problems_of(as_text(header, body)) == ["第 2 行：缺少套餐月费：没有「套餐月费」列，套餐名称中也没有「N元」"]
+    parsed = parse_source(as_text(header, body))
+    assert parsed.rows[0].plan_fee is None and parsed.rows[1].plan_fee is not None
+    assert parsed.unknown_plan_fees == 1 and parsed.unknown_features == ("plan_fee", "arpu_over_plan")
+
+
+def test_an_empty_plan_fee_cell_needs_the_fee_in_the_plan_name(tmp_path: Path) -> None:
+    """A file with the 套餐月费 column must give the fee: an empty cell is a mistake, not an unknown."""
+    header, body = generated_table(tmp_path)
+    set_cell(header, body[0], "套餐月费", "")
+    set_cell(header, body[0], "套餐", "天翼畅享129元套餐")
+    assert parse_source(as_text(header, body)).rows[0].plan_fee == Decimal("129.00")
+    set_cell(header, body[0], "套餐", "不限量套餐")
+    assert problems_of(as_text(header, body)) == ["第 2 行：套餐月费为空，套餐名称中也没有「N元」"]
 
 
 @pytest.mark.parametrize(
@@ -208,23 +222,57 @@ def test_the_usual_spellings_of_operator_exports_are_accepted(
     assert getattr(rows[0], field) == expected
 
 
-def test_the_source_columns_and_the_signals_are_enough(tmp_path: Path) -> None:
-    """No 账期, 上月, 套餐月费, 客户姓名 or 地市: the month is the one given, and the report says what is unknown."""
+def test_the_20_source_columns_are_enough(tmp_path: Path) -> None:
+    """Seed 000's 源数据 and nothing else: the month is the one given, the signals unknown, and the report says so."""
     header, body = without(*generated_table(tmp_path), *(column.header for column in OPTIONAL_COLUMNS))
-    assert header[: len(SOURCE_COLUMNS)] == [column.header for column in SOURCE_COLUMNS]
+    assert header == [column.header for column in SOURCE_COLUMNS] and len(header) == 20
     parsed = parse_source(as_text(header, body), date(2023, 11, 1))
     assert list(parsed.absent) == list(OPTIONAL_GROUPS)
     assert parsed.absent[PREVIOUS_MONTH] == ("上月ARPU", "上月MOU", "上月DOU")
     assert parsed.optional_fields == set()
     assert {row.month for row in parsed.rows} == {date(2023, 11, 1)}
     assert {(row.prev_arpu, row.prev_mou, row.prev_dou_mb) for row in parsed.rows} == {(None, None, None)}
-    assert parsed.rows[0].plan_fee > 0 and parsed.rows[0].name == "尊敬的客户"
+    signals = {
+        (row.contract_known, row.contract_end_date, row.competitor_marketing_contacts, row.zero_call_days)
+        for row in parsed.rows
+    }
+    assert signals == {(False, None, None, None)} and {row.competitor_hotline_calls for row in parsed.rows} == {None}
+    assert parsed.rows[0].plan_fee > 0 and parsed.rows[0].name == "尊敬的客户"  # the fee from 「N元」
+    assert parsed.unknown_features == (
+        "mou_change",
+        "dou_change",
+        "arpu_change",
+        "has_contract",
+        "contract_days_left",
+        "competitor_marketing_contacts",
+        "zero_call_days",
+        "competitor_hotline_calls",
+    )
     assert {row.month for row in parse_source(as_text(header, body)).rows} == {date.today().replace(day=1)}
+
+
+def test_each_signal_column_is_optional_on_its_own_and_validated_when_present(tmp_path: Path) -> None:
+    header, body = generated_table(tmp_path)
+    for group in (CONTRACT, *SIGNAL_COUNTS):
+        (column,) = group.columns
+        parsed = parse_source(as_text(*without(header, body, column.header)))
+        assert parsed.absent == {group: (column.header,)} and parsed.unknown_features == group.unknown_features
+        assert {getattr(row, column.field) for row in parsed.rows} == {None}
+    set_cell(header, body[0], "协议到期日期", "")  # present and empty: no contract, as before
+    assert parse_source(as_text(header, body)).rows[0].contract_known is True
+    set_cell(header, body[0], "协议到期日期", "明年")
+    set_cell(header, body[0], "零通话天数", "32")
+    set_cell(header, body[1], "竞争对手营销次数", "")
+    assert problems_of(as_text(header, body)) == [
+        "第 2 行：协议到期日期「明年」不是有效日期（例如 2024-06-30）；零通话天数「32」应在 0 到 31 之间",
+        "第 3 行：竞争对手营销次数不能为空",
+    ]
 
 
 def test_every_feature_an_absent_column_leaves_unknown_is_a_model_feature() -> None:
     assert {feature for group in OPTIONAL_GROUPS for feature in group.unknown_features} <= set(FEATURES)
     assert PREVIOUS_MONTH.unknown_features and not BILLING_MONTH.unknown_features
+    assert PLAN_FEE.unknown_features == ("plan_fee", "arpu_over_plan")
 
 
 def test_a_month_is_refused_for_a_file_that_has_its_own(tmp_path: Path) -> None:

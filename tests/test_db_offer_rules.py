@@ -32,6 +32,7 @@ def _customer(**overrides: Any) -> Customer:
         "device_months": 30,
         "has_broadband": False,
         "contract_end_date": None,
+        "contract_known": True,
     }
     values.update(overrides)
     return Customer(**values)
@@ -52,7 +53,7 @@ def _offer(
     return Offer(**values)
 
 
-def _month(month: int, mou: int = 300, dou_mb: int = 20000, **counts: int) -> MonthlyUsage:
+def _month(month: int, mou: int = 300, dou_mb: int = 20000, **counts: int | None) -> MonthlyUsage:
     values = {
         "competitor_marketing_contacts": 0,
         "zero_call_days": 0,
@@ -123,6 +124,24 @@ def test_out_of_contract_rule_follows_the_contract_end() -> None:
     assert ineligibility_reasons(offer, _customer(contract_end_date=TODAY + timedelta(days=1)), TODAY)
     assert ineligibility_reasons(offer, _customer(contract_end_date=TODAY), TODAY) == []
     assert ineligibility_reasons(offer, _customer(contract_end_date=None), TODAY) == []
+    unknown = _customer(contract_known=False)  # the export had no 协议到期日期
+    assert ineligibility_reasons(offer, unknown, TODAY) == [
+        "协议情况未知（导出数据没有协议到期日期），无法确认不在协议期内"
+    ]
+    assert ineligibility_reasons(_offer(), unknown, TODAY) == []  # only a rule on the contract needs it
+
+
+def test_an_unknown_plan_fee_satisfies_no_plan_fee_rule() -> None:
+    unknown = _customer(plan_fee=None)
+    assert ineligibility_reasons(_offer({"plan_fee": {"min": 0}}), unknown, TODAY) == [
+        "当前套餐月费未知，无法确认是否在 0– 元之间"
+    ]
+    for ratio in ({"min_plan_fee_ratio": 0.0}, {"max_plan_fee_ratio": 100.0}):
+        assert ineligibility_reasons(_offer(ratio), unknown, TODAY) == [
+            "当前套餐月费未知，无法确认 129.00 元与当前月费相比是否合适"
+        ]
+    assert ineligibility_reasons(_offer(), unknown, TODAY) == []  # offers without a fee rule stay open
+    assert ineligibility_reasons(_offer({"max_plan_fee_ratio": 2.0}, monthly_price=None), unknown, TODAY) == []
 
 
 def test_suitability_score_weighs_reason_need_signals_and_usage() -> None:
@@ -168,6 +187,8 @@ def test_warning_signals() -> None:
         "zero_calls",
         "competitor_hotline",
     }
+    unknown = _month(5, competitor_marketing_contacts=None, zero_call_days=None, competitor_hotline_calls=None)
+    assert warning_signals(_customer(contract_known=False), [_month(4), unknown], TODAY) == frozenset()
     # order of the given months does not matter: the latest month is the latest by date
     shuffled = warning_signals(_customer(), [latest, _month(4)], TODAY)
     assert shuffled == warning_signals(_customer(), [_month(4), latest], TODAY)

@@ -37,6 +37,8 @@ def _change_text(subject: str, change: float) -> str:
 
 
 def contract_text(v: Values) -> str:
+    if math.isnan(v["has_contract"]):
+        return "缺少协议到期数据"
     if not v["has_contract"]:
         return "未签订合约，没有协议约束"
     days = _int(v["contract_days_left"])
@@ -84,6 +86,11 @@ def suspension_text(v: Values) -> str:
     if v["suspend_days"] <= 0:
         return "本月没有停机"
     return f"本月停机{_int(v['suspend_days'])}天（{_int(v['suspend_count'])}次）"
+
+
+def plan_text(v: Values) -> str:
+    fee = "月费未知" if math.isnan(v["plan_fee"]) else f"月费{float(v['plan_fee']):.0f}元"
+    return f"套餐{v['plan_name']}（{v['brand']}，{fee}）"
 
 
 def broadband_text(v: Values) -> str:
@@ -173,7 +180,7 @@ FACTOR_GROUPS: tuple[FactorGroup, ...] = (
     FactorGroup(
         "plan",
         ("brand", "plan_name", "plan_fee"),
-        lambda v: f"套餐{v['plan_name']}（{v['brand']}，月费{float(v['plan_fee']):.0f}元）",
+        plan_text,
         {},
         joint=True,
     ),

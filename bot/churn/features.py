@@ -16,12 +16,15 @@ import numpy as np
 
 
 class Snapshot(NamedTuple):
-    """One customer's raw figures; `month` is None when no usage is stored, `prev_*` when last month is not."""
+    """One customer's raw figures; `month` is None when no usage is stored, `prev_*` when last month is not.
+
+    None is unknown for every figure; a None contract end means "no contract" only when `contract_known`.
+    """
 
     status: str
     brand: str
     plan_name: str
-    plan_fee: Any
+    plan_fee: Any  # None: unknown
     credit_level: int
     tenure_months: int
     network_type: str
@@ -32,6 +35,7 @@ class Snapshot(NamedTuple):
     migu_video: bool
     migu_read: bool
     contract_end_date: date | None
+    contract_known: bool | None
     month: date | None
     arpu: Any
     mou: int | None
@@ -65,7 +69,7 @@ NUMERIC_FEATURES: tuple[str, ...] = (
     "suspend_count",
     "roaming_minutes",
     # the warning signals (流失倾向)
-    "has_contract",
+    "has_contract",  # NaN when the export did not say
     "contract_days_left",  # 协议到期: days from the day after the 账期 to the contract's end
     "mou_change",  # 业务量突降: this month against last month, -0.65 = down 65%
     "dou_change",
@@ -126,9 +130,10 @@ def feature_matrix(snapshots: Sequence[Snapshot], today: date | None = None) -> 
         name: np.where(has_previous, _floats(raw[f"prev_{name}"]), np.nan) for name in ("arpu", "mou", "dou_mb")
     }
     contract_end = _ordinals(raw["contract_end_date"])
+    contract_known = np.array(raw["contract_known"], dtype=bool)  # None (not stored) is not known either
     columns: dict[str, Any] = {name: raw[name] for name in CATEGORICAL_FEATURES}
     columns.update({name: _floats(raw[name]) for name in NUMERIC_FEATURES if name in raw})
-    columns["has_contract"] = (~np.isnan(contract_end)).astype(float)
+    columns["has_contract"] = np.where(contract_known, ~np.isnan(contract_end), np.nan)
     columns["contract_days_left"] = contract_end - reference
     columns["mou_change"] = _change(columns["mou"], previous["mou"])
     columns["dou_change"] = _change(columns["dou_mb"], previous["dou_mb"])

@@ -1,9 +1,10 @@
 """Storing a validated export: customers upserted by 号码, one monthly_usage row per 账期, one transaction.
 
-Re-importing a file updates the same customers and months instead of adding rows. The previous month's row
-is created from the 上月ARPU/MOU/DOU columns (when the file has all three) only when that month is not stored
-yet: a full export of that month, imported earlier or later, always wins (its counts — 停机, 零通话, 竞争对手 —
-are 0 until then).
+Re-importing a file updates the same customers and months instead of adding rows; an optional column the file
+lacks leaves what is stored (a contract end, a month's signal counts, the fee of an unchanged plan) as it is,
+and is unknown (NULL) where nothing is stored. The previous month's row is created from the 上月ARPU/MOU/DOU
+columns (when the file has all three) only when that month is not stored yet: a full export of that month,
+imported earlier or later, always wins (until then its 停机 and 漫游 are 0 and its signal counts unknown).
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, MetaData, String, Table, func, literal, select, true
+from sqlalchemy import Column, MetaData, String, Table, case, func, literal, select, true
 from sqlalchemy.orm import Session
 
 from bot.churn.database import bulk_load, dialect_insert, require_tables
 from bot.churn.features import previous_month
-from bot.churn.source_format import PREVIOUS_MONTH, OptionalColumns
+from bot.churn.source_format import PREVIOUS_MONTH, SIGNAL_COUNTS, OptionalColumns
 from bot.churn.source_reader import SourceFile, SourceRow, read_source
 from bot.db.models import AwareDateTime, Customer, MonthlyUsage
 from bot.db.session import session_scope
@@ -41,10 +42,18 @@ CUSTOMER_FIELDS = (
     "migu_video",
     "migu_read",
     "contract_end_date",
+    "contract_known",
     "churned",
     "name",
     "city",
 )
+# Customer fields that only a file with their column overwrites (field → that column's field).
+OVERWRITTEN_ONLY_BY = {
+    "name": "name",
+    "city": "city",
+    "contract_end_date": "contract_end_date",
+    "contract_known": "contract_end_date",
+}
 USAGE_FIELDS = (
     "arpu",
     "mou",
@@ -57,6 +66,10 @@ USAGE_FIELDS = (
     "competitor_hotline_calls",
 )
 USAGE_STAGING_FIELDS = ("phone", "month", *USAGE_FIELDS)
+SIGNAL_COUNT_FIELDS = tuple(column.field for group in SIGNAL_COUNTS for column in group.columns)
+# The fields after arpu, mou, dou_mb of last month's row from 上月ARPU/MOU/DOU: 停机 and 漫游 cannot be unknown in
+# the schema and the model never reads them from last month; the signal counts are unknown.
+PREVIOUS_MONTH_FILL = tuple(None if field in SIGNAL_COUNT_FIELDS else 0 for field in USAGE_FIELDS[3:])
 
 
 @dataclass(frozen=True)
@@ -68,11 +81,8 @@ class ImportResult:
     months: tuple[date, ...]
     # Optional groups the file lacked → their missing headers; each group says what the import did instead.
     absent: dict[OptionalColumns, tuple[str, ...]]
-
-    @property
-    def unknown_features(self) -> tuple[str, ...]:
-        """The model features this file leaves unknown (missing values to the model, never an error)."""
-        return tuple(feature for group in self.absent for feature in group.unknown_features)
+    unknown_plan_fees: int  # rows without 套餐月费 and without 「N元」 in the plan name
+    unknown_features: tuple[str, ...]  # for some or all rows; missing values to the model, never an error
 
 
 def _staging_table(name: str, source: Table, fields: tuple[str, ...]) -> Table:
@@ -95,17 +105,22 @@ def _upsert_customers(session: Session, staging: Table, optional_fields: frozens
     # WHERE true: SQLite cannot parse INSERT .. SELECT .. ON CONFLICT without a WHERE in the SELECT
     rows = select(*staging.c, timestamp.label("created_at"), timestamp.label("updated_at")).where(true())
     statement = dialect_insert(session, table).from_select([*CUSTOMER_FIELDS, "created_at", "updated_at"], rows)
-    # name and city are only overwritten by a file that carries them; a missing 是否流失 keeps a known label.
-    updated = [f for f in CUSTOMER_FIELDS if f not in ("phone", "name", "city", "churned")]
-    updated += [f for f in ("name", "city") if f in optional_fields]
+    # A missing 是否流失 keeps a known label, and an unknown plan fee the fee stored for the same plan.
+    kept = {field for field, column in OVERWRITTEN_ONLY_BY.items() if column not in optional_fields}
+    updated = [f for f in CUSTOMER_FIELDS if f not in {"phone", "churned", "plan_fee", *kept}]
     assignments = {field: statement.excluded[field] for field in updated}
     assignments["churned"] = func.coalesce(statement.excluded.churned, table.c.churned)
+    same_plan_fee = case((table.c.plan_name == statement.excluded.plan_name, table.c.plan_fee))
+    assignments["plan_fee"] = func.coalesce(statement.excluded.plan_fee, same_plan_fee)
     assignments["updated_at"] = statement.excluded.updated_at
     session.execute(statement.on_conflict_do_update(index_elements=[table.c.phone], set_=assignments))
 
 
-def _store_usage(session: Session, rows: list[SourceRow], staging: Table, with_previous: bool) -> None:
-    """This month's rows replace what is stored; last month's rows, when the file has them, only fill a gap."""
+def _store_usage(
+    session: Session, rows: list[SourceRow], staging: Table, optional_fields: frozenset[str], with_previous: bool
+) -> None:
+    """This month's rows replace what is stored, but for the signal counts the file lacks; last month's rows,
+    when the file has them, only fill a gap."""
     table = MonthlyUsage.__table__
     customers = Customer.__table__
     staged = (
@@ -118,14 +133,14 @@ def _store_usage(session: Session, rows: list[SourceRow], staging: Table, with_p
 
     _restage(session, staging, map(attrgetter(*USAGE_STAGING_FIELDS), rows))
     current = dialect_insert(session, table).from_select(columns, staged)
-    assignments = {field: current.excluded[field] for field in USAGE_FIELDS}
+    absent_counts = set(SIGNAL_COUNT_FIELDS) - optional_fields
+    assignments = {field: current.excluded[field] for field in USAGE_FIELDS if field not in absent_counts}
     session.execute(current.on_conflict_do_update(index_elements=key, set_=assignments))
     if not with_previous:
         return
 
-    quiet_counts = (0,) * (len(USAGE_FIELDS) - 3)  # everything after arpu, mou, dou_mb
     previous_rows = (
-        (row.phone, previous_month(row.month), row.prev_arpu, row.prev_mou, row.prev_dou_mb, *quiet_counts)
+        (row.phone, previous_month(row.month), row.prev_arpu, row.prev_mou, row.prev_dou_mb, *PREVIOUS_MONTH_FILL)
         for row in rows
     )
     _restage(session, staging, previous_rows)
@@ -155,7 +170,9 @@ def store_source(session: Session, source: SourceFile) -> ImportResult:
         )
     ).scalar_one()
     _upsert_customers(session, staged_customers, source.optional_fields)
-    _store_usage(session, source.rows, staged_usage, with_previous=PREVIOUS_MONTH not in source.absent)
+    _store_usage(
+        session, source.rows, staged_usage, source.optional_fields, with_previous=PREVIOUS_MONTH not in source.absent
+    )
     for staging in (staged_customers, staged_usage):
         staging.drop(connection)
     return ImportResult(
@@ -165,6 +182,8 @@ def store_source(session: Session, source: SourceFile) -> ImportResult:
         updated_customers=known,
         months=tuple(sorted({row.month for row in source.rows})),
         absent=source.absent,
+        unknown_plan_fees=source.unknown_plan_fees,
+        unknown_features=source.unknown_features,
     )
 
 

@@ -27,6 +27,7 @@ PROFILE_FIELDS = (
     "migu_video",
     "migu_read",
     "contract_end_date",
+    "contract_known",
 )
 CURRENT_USAGE_FIELDS = (
     "month",

@@ -1,9 +1,9 @@
 """The operator export format: its Chinese column headers and how each cell becomes a typed value.
 
-The 20 源数据 columns of the retention training material are kept verbatim and required; the warning signals
-(流失倾向) and what 业务量突降 needs (last month's volumes) are extra columns of the same export. docs/CHURN.md
-is the reference for users; this module is the one place the headers are spelled, and the one place that says
-what an absent optional column costs the model.
+The 20 源数据 columns of the retention training material are kept verbatim and are the only required ones; the
+warning signals (流失倾向) and what 业务量突降 needs (last month's volumes) are optional extra columns of the same
+export. docs/CHURN.md is the reference for users; this module is the one place the headers are spelled, and the
+one place that says what an absent optional column costs the model.
 """
 
 from __future__ import annotations
@@ -176,7 +176,7 @@ def text_of(maximum: int, *, required: bool = True) -> Callable[[str], str]:
 
 
 def parse_plan_fee(text: str) -> Decimal | None:
-    """套餐月费 may be absent: the fee is then read from the plan name (「天翼畅享129元套餐」)."""
+    """An empty 套餐月费 is read from the plan name (「天翼畅享129元套餐」), like an absent column."""
     return money(MAX_PLAN_FEE)(text) if text else None
 
 
@@ -212,17 +212,9 @@ SOURCE_COLUMNS: tuple[Column, ...] = (
     Column("咪咕视频", "migu_video", parse_bool),
     Column("咪咕阅读", "migu_read", parse_bool),
 )
-"""The 源数据 columns of the training material, verbatim."""
+"""The 源数据 columns of the training material, verbatim: the only required ones."""
 
-SIGNAL_COLUMNS: tuple[Column, ...] = (
-    Column("协议到期日期", "contract_end_date", parse_date),  # 协议到期; empty = no contract
-    Column("竞争对手营销次数", "competitor_marketing_contacts", count(MAX_COUNT)),  # 竞争对手营销
-    Column("零通话天数", "zero_call_days", count(31)),  # 多日零通话
-    Column("拨打竞争对手客服电话次数", "competitor_hotline_calls", count(MAX_COUNT)),
-)
-"""Warning signals (流失倾向) still required: the database cannot yet store them as unknown (docs/CHURN.md)."""
-
-REQUIRED_COLUMNS: tuple[Column, ...] = SOURCE_COLUMNS + SIGNAL_COLUMNS
+REQUIRED_COLUMNS: tuple[Column, ...] = SOURCE_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -244,10 +236,35 @@ PREVIOUS_MONTH = OptionalColumns(
     "不记录上月数据（三列齐全才记录；已导入过上月数据的客户不受影响）",
     ("mou_change", "dou_change", "arpu_change"),
 )
+CONTRACT = OptionalColumns(
+    (Column("协议到期日期", "contract_end_date", parse_date),),  # 协议到期; an empty cell = no contract
+    "协议情况记为未知（已导入过协议到期日期的客户保留原值）",
+    ("has_contract", "contract_days_left"),
+)
+
+
+def signal_count(header: str, field: str, maximum: int) -> OptionalColumns:
+    """A warning-signal count of this month: absent, it is unknown (NULL), never 0 ("none this month")."""
+    instead = f"本月{header}记为未知（已导入过该账期此列的客户保留原值）"
+    return OptionalColumns((Column(header, field, count(maximum)),), instead, (field,))
+
+
+SIGNAL_COUNTS: tuple[OptionalColumns, ...] = (
+    signal_count("竞争对手营销次数", "competitor_marketing_contacts", MAX_COUNT),  # 竞争对手营销
+    signal_count("零通话天数", "zero_call_days", 31),  # 多日零通话
+    signal_count("拨打竞争对手客服电话次数", "competitor_hotline_calls", MAX_COUNT),
+)
+PLAN_FEE = OptionalColumns(  # its features are unknown only for the plans without 「N元」 (see ParsedSource)
+    (Column("套餐月费", "plan_fee", parse_plan_fee),),
+    "月费取自套餐名称中的「N元」，没有的记为未知（套餐未变的客户保留原值）",
+    ("plan_fee", "arpu_over_plan"),
+)
 OPTIONAL_GROUPS: tuple[OptionalColumns, ...] = (
     BILLING_MONTH,
     PREVIOUS_MONTH,
-    OptionalColumns((Column("套餐月费", "plan_fee", parse_plan_fee),), "月费取自套餐名称中的「N元」"),
+    CONTRACT,
+    *SIGNAL_COUNTS,
+    PLAN_FEE,
     OptionalColumns((Column("客户姓名", "name", text_of(32, required=False)),), "新客户称呼为「尊敬的客户」"),
     OptionalColumns((Column("地市", "city", text_of(32, required=False)),), "新客户地市为「未知」"),
 )

@@ -18,10 +18,12 @@ from bot.churn.errors import ChurnError
 from bot.churn.source_format import (
     ALL_COLUMNS,
     BILLING_MONTH,
+    CONTRACT,
     DEFAULT_CITY,
     DEFAULT_NAME,
     OPTIONAL_COLUMNS,
     OPTIONAL_GROUPS,
+    PLAN_FEE,
     REQUIRED_COLUMNS,
     CellError,
     Column,
@@ -60,7 +62,7 @@ class SourceRow:
     status: str
     brand: str
     plan_name: str
-    plan_fee: Decimal
+    plan_fee: Decimal | None  # None: no 套餐月费 column and no 「N元」 in the plan name
     credit_level: int
     tenure_months: int
     arpu: Decimal
@@ -77,13 +79,14 @@ class SourceRow:
     bandwidth_mbps: int | None
     migu_video: bool
     migu_read: bool
-    contract_end_date: date | None
+    contract_end_date: date | None  # None: no contract, when contract_known
+    contract_known: bool  # False: the file has no 协议到期日期 column
     prev_arpu: Decimal | None  # None: the file has no such column
     prev_mou: int | None
     prev_dou_mb: int | None
-    competitor_marketing_contacts: int
-    zero_call_days: int
-    competitor_hotline_calls: int
+    competitor_marketing_contacts: int | None  # None: the file has no such column
+    zero_call_days: int | None
+    competitor_hotline_calls: int | None
     name: str
     city: str
 
@@ -94,6 +97,17 @@ class ParsedSource:
     # Optional columns the file carries: only those overwrite what the database already knows.
     optional_fields: frozenset[str]
     absent: dict[OptionalColumns, tuple[str, ...]]  # optional groups the file lacks → their missing headers
+    unknown_plan_fees: int  # rows left without a plan fee (no 套餐月费 column, no 「N元」 in the plan name)
+
+    @property
+    def unknown_features(self) -> tuple[str, ...]:
+        """The model features the file leaves unknown for some or all rows (missing values, never an error)."""
+        return tuple(
+            feature
+            for group in self.absent
+            if group is not PLAN_FEE or self.unknown_plan_fees
+            for feature in group.unknown_features
+        )
 
 
 @dataclass(frozen=True)
@@ -130,9 +144,11 @@ def _column_positions(header: list[str]) -> dict[Column, int]:
 UNSET_OPTIONAL_FIELDS: dict[str, object] = {column.field: None for column in OPTIONAL_COLUMNS}
 
 
-def _parse_row(cells: list[str], positions: dict[Column, int], line: int, month: date) -> SourceRow | list[str]:
-    """The row, or the reasons it is bad (all of them, one per column); `month` unless the row has a 账期."""
-    values: dict[str, object] = {**UNSET_OPTIONAL_FIELDS, "line": line, "month": month, "name": "", "city": ""}
+def _parse_row(
+    cells: list[str], positions: dict[Column, int], line: int, defaults: dict[str, object]
+) -> SourceRow | list[str]:
+    """The row, or the reasons it is bad (all of them, one per column); `defaults` for the absent columns."""
+    values: dict[str, object] = {**defaults, "line": line}
     reasons = []
     for column, position in positions.items():
         try:
@@ -143,8 +159,9 @@ def _parse_row(cells: list[str], positions: dict[Column, int], line: int, month:
         return reasons
     if values["plan_fee"] is None:
         values["plan_fee"] = plan_fee_from_name(str(values["plan_name"]))
-        if values["plan_fee"] is None:
-            reasons.append("缺少套餐月费：没有「套餐月费」列，套餐名称中也没有「N元」")
+        # Without the column the fee is unknown; a file that has it must give it (a cell left empty by mistake).
+        if values["plan_fee"] is None and PLAN_FEE.columns[0] in positions:
+            reasons.append("套餐月费为空，套餐名称中也没有「N元」")
     if values["has_broadband"] and values["bandwidth_mbps"] is None:
         reasons.append("宽带用户的带宽不能为空")
     if not values["has_broadband"] and values["bandwidth_mbps"] is not None:
@@ -172,7 +189,13 @@ def parse_source(text: str, month: date | None = None) -> ParsedSource:
     absent = {group: headers for group, headers in missing.items() if headers}
     if month is not None and BILLING_MONTH not in absent:
         raise SourceFileError("文件已有「账期」列：--month 只用于没有账期列的文件")
-    default_month = month or date.today().replace(day=1)
+    defaults = {
+        **UNSET_OPTIONAL_FIELDS,
+        "month": month or date.today().replace(day=1),
+        "contract_known": CONTRACT not in absent,
+        "name": "",
+        "city": "",
+    }
     rows: list[SourceRow] = []
     problems: list[RowProblem] = []
     first_line_of_phone: dict[str, int] = {}
@@ -185,7 +208,7 @@ def parse_source(text: str, month: date | None = None) -> ParsedSource:
         if len(cells) != width:
             problems.append(RowProblem(start, f"有 {len(cells)} 个字段，表头有 {width} 列"))
             continue
-        parsed = _parse_row(cells, positions, start, default_month)
+        parsed = _parse_row(cells, positions, start, defaults)
         if isinstance(parsed, list):
             problems.append(RowProblem(start, "；".join(parsed)))
             continue
@@ -198,7 +221,7 @@ def parse_source(text: str, month: date | None = None) -> ParsedSource:
         raise SourceFileError(f"{len(problems)} 行数据有错误，未导入任何数据", problems)
     if not rows:
         raise SourceFileError("文件只有表头，没有数据行")
-    return ParsedSource(rows, optional_fields, absent)
+    return ParsedSource(rows, optional_fields, absent, sum(row.plan_fee is None for row in rows))
 
 
 def read_source(path: Path, month: date | None = None) -> SourceFile:

@@ -132,6 +132,8 @@ def run_import(args: argparse.Namespace) -> int:
     )
     for group, headers in result.absent.items():
         print(f"缺少可选列 {'、'.join(headers)}：{group.instead}")
+    if result.unknown_plan_fees:
+        print(f"套餐名称中没有「N元」的行：{result.unknown_plan_fees}")
     if result.unknown_features:
         print(f"因此未知的特征（模型按缺失值处理）：{'、'.join(result.unknown_features)}")
     return 0

@@ -48,9 +48,28 @@ def _revision_of(connection: Any) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+@contextmanager
+def _sqlite_foreign_keys_off(connection: Any) -> Iterator[None]:
+    """SQLite alters a table by copying it and dropping the original; with foreign keys enforced, that drop
+    deletes (ON DELETE CASCADE) every row referencing the table, e.g. all monthly usage when `customers` is
+    altered. The pragma is ignored inside a transaction, so it is set around the migration's transaction, and
+    the references are checked before that transaction commits.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.commit()  # ends SQLAlchemy's autobegun transaction; SQLite itself began none for a pragma
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
+
+
 def _run(url: str | None, revision: str, upgrade: bool) -> None:
     engine = get_engine(url)
-    with _quiet_alembic(), engine.begin() as connection:
+    with _quiet_alembic(), engine.connect() as connection, _sqlite_foreign_keys_off(connection), connection.begin():
         from alembic import command
 
         config = _config()
@@ -58,6 +77,8 @@ def _run(url: str | None, revision: str, upgrade: bool) -> None:
         config.attributes["connection"] = connection
         (command.upgrade if upgrade else command.downgrade)(config, revision)
         after = _revision_of(connection)
+        if connection.dialect.name == "sqlite" and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+            raise RuntimeError(f"migrating to {revision} would leave rows referencing missing rows; rolled back")
     if before != after:
         logger.info("migrated %s from %s to %s", safe_url(str(engine.url)), before or "empty", after or "base")
 

@@ -4,7 +4,9 @@ Eligibility is a hard gate (the customer may not get the offer otherwise: tenure
 suitability only ranks the eligible offers by how well they answer the customer's leave reason, need, warning
 signals and usage (seed 000: 不推荐客户不适合的产品和服务). Both are plain JSON so the catalogue changes without a
 release; `parse_eligibility` / `parse_suitability` refuse unknown keys and wrong types, so a typo in the data
-fails loudly when the catalogue is loaded instead of silently making an offer available to everyone.
+fails loudly when the catalogue is loaded instead of silently making an offer available to everyone. A rule
+on something the operator's export did not carry (an unknown plan fee or contract) cannot be satisfied: the
+offer is withheld with that reason rather than granted on a guess.
 """
 
 from __future__ import annotations
@@ -159,7 +161,29 @@ def _listing(values: tuple[object, ...]) -> str:
 
 
 def contract_running(customer: Customer, today: date) -> bool:
+    """A contract known to run on `today` (an unknown contract has no end date, so it is not known to)."""
     return customer.contract_end_date is not None and customer.contract_end_date > today
+
+
+def _plan_fee_reasons(rules: EligibilityRules, offer: Offer, customer: Customer) -> list[str]:
+    """The plan-fee rules `customer` fails; an unknown fee (not in the export) satisfies none of them."""
+    fee = None if customer.plan_fee is None else Decimal(customer.plan_fee)
+    problems = []
+    if rules.plan_fee is not None:
+        if fee is None:
+            problems.append(f"当前套餐月费未知，无法确认是否在 {rules.plan_fee} 元之间")
+        elif not rules.plan_fee.contains(float(fee)):
+            problems.append(f"当前套餐 {fee} 元，需在 {rules.plan_fee} 元之间")
+    if offer.monthly_price is None or (rules.min_plan_fee_ratio is None and rules.max_plan_fee_ratio is None):
+        return problems
+    price = Decimal(offer.monthly_price)
+    if fee is None:
+        return [*problems, f"当前套餐月费未知，无法确认 {price} 元与当前月费相比是否合适"]
+    if rules.min_plan_fee_ratio is not None and price < fee * Decimal(str(rules.min_plan_fee_ratio)):
+        problems.append(f"{price} 元不到当前 {fee} 元的 {rules.min_plan_fee_ratio} 倍，不算升级")
+    if rules.max_plan_fee_ratio is not None and price > fee * Decimal(str(rules.max_plan_fee_ratio)):
+        problems.append(f"{price} 元超过当前 {fee} 元的 {rules.max_plan_fee_ratio} 倍")
+    return problems
 
 
 def ineligibility_reasons(offer: Offer, customer: Customer, today: date) -> list[str]:
@@ -180,18 +204,11 @@ def ineligibility_reasons(offer: Offer, customer: Customer, today: date) -> list
         problems.append(f"终端使用 {customer.device_months} 个月，需满 {rules.min_device_months} 个月")
     if rules.statuses is not None and customer.status not in rules.statuses:
         problems.append(f"号码状态 {customer.status}，需为 {_listing(rules.statuses)}")
-    if rules.out_of_contract and contract_running(customer, today):
+    if rules.out_of_contract and not customer.contract_known:
+        problems.append("协议情况未知（导出数据没有协议到期日期），无法确认不在协议期内")
+    elif rules.out_of_contract and contract_running(customer, today):
         problems.append(f"协议期内（{customer.contract_end_date} 到期）不可办理")
-    fee = Decimal(customer.plan_fee)
-    if rules.plan_fee is not None and not rules.plan_fee.contains(float(fee)):
-        problems.append(f"当前套餐 {fee} 元，需在 {rules.plan_fee} 元之间")
-    if offer.monthly_price is not None:
-        price = Decimal(offer.monthly_price)
-        if rules.min_plan_fee_ratio is not None and price < fee * Decimal(str(rules.min_plan_fee_ratio)):
-            problems.append(f"{price} 元不到当前 {fee} 元的 {rules.min_plan_fee_ratio} 倍，不算升级")
-        if rules.max_plan_fee_ratio is not None and price > fee * Decimal(str(rules.max_plan_fee_ratio)):
-            problems.append(f"{price} 元超过当前 {fee} 元的 {rules.max_plan_fee_ratio} 倍")
-    return problems
+    return problems + _plan_fee_reasons(rules, offer, customer)
 
 
 def suitability_score(

@@ -2,7 +2,8 @@
 
 协议到期 comes from the contract end date and 业务量突降 from comparing the latest month with the months before;
 the other three are counts of the latest month. The thresholds are named here once so the bot, the offer rules
-and the docs agree on what "多日零通话" means.
+and the docs agree on what "多日零通话" means. A figure the operator's export did not carry (an unknown contract,
+a NULL count) is unknown, and an unknown signal is not one that holds: nothing is claimed from missing data.
 """
 
 from __future__ import annotations
@@ -25,10 +26,15 @@ def _dropped(latest: float, earlier: Sequence[float], floor: float) -> bool:
     return average >= floor and latest < USAGE_DROP_RATIO * average
 
 
+def _known_at_least(count: int | None, threshold: int) -> bool:
+    """None is a count the export did not carry: not known to reach anything."""
+    return count is not None and count >= threshold
+
+
 def warning_signals(customer: Customer, usage: Sequence[MonthlyUsage], today: date) -> frozenset[str]:
-    """The signals that hold for `customer` given its usage months (any order) on `today`."""
+    """The signals known to hold for `customer` given its usage months (any order) on `today`."""
     signals: set[str] = set()
-    end = customer.contract_end_date
+    end = customer.contract_end_date  # None also when the contract is unknown
     if end is not None and today - CONTRACT_EXPIRED_BEHIND <= end <= today + CONTRACT_EXPIRING_AHEAD:
         signals.add("contract_expiring")
     if not usage:
@@ -40,10 +46,10 @@ def warning_signals(customer: Customer, usage: Sequence[MonthlyUsage], today: da
         or _dropped(latest.dou_mb, [row.dou_mb for row in earlier], USAGE_DROP_MIN_DOU_MB)
     ):
         signals.add("usage_drop")
-    if latest.competitor_marketing_contacts > 0:
+    if _known_at_least(latest.competitor_marketing_contacts, 1):
         signals.add("competitor_marketing")
-    if latest.zero_call_days >= ZERO_CALL_DAYS:
+    if _known_at_least(latest.zero_call_days, ZERO_CALL_DAYS):
         signals.add("zero_calls")
-    if latest.competitor_hotline_calls > 0:
+    if _known_at_least(latest.competitor_hotline_calls, 1):
         signals.add("competitor_hotline")
     return frozenset(signals)

@@ -12,6 +12,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import relationship
 
@@ -36,6 +37,8 @@ class Customer(Base):
             " OR (NOT has_broadband AND bandwidth_mbps IS NULL)",
             name="bandwidth_iff_broadband",
         ),
+        # an export without 协议到期日期 cannot say "no contract" either
+        CheckConstraint("contract_known OR contract_end_date IS NULL", name="contract_end_only_when_known"),
     )
 
     id = Column(Integer, primary_key=True)
@@ -45,7 +48,7 @@ class Customer(Base):
     status = Column(String(8), nullable=False, default="正常")  # 号码状态
     brand = Column(String(16), nullable=False)  # 品牌
     plan_name = Column(String(64), nullable=False)  # 套餐
-    plan_fee = Column(Money(8, 2), nullable=False)  # 套餐月费 (元)
+    plan_fee = Column(Money(8, 2), nullable=True)  # 套餐月费 (元); None = unknown (not in the export)
     credit_level = Column(SmallInteger, nullable=False)  # 信用等级 (星级 1-7)
     tenure_months = Column(Integer, nullable=False)  # 网龄 (月)
     network_type = Column(String(2), nullable=False)  # 终端制式
@@ -55,7 +58,9 @@ class Customer(Base):
     bandwidth_mbps = Column(Integer, nullable=True)  # 带宽 (Mbps), only for broadband users
     migu_video = Column(Boolean, nullable=False, default=False)  # 咪咕视频
     migu_read = Column(Boolean, nullable=False, default=False)  # 咪咕阅读
-    contract_end_date = Column(Date, nullable=True)  # 协议到期日; None = no contract
+    contract_end_date = Column(Date, nullable=True)  # 协议到期日; None = no contract (when contract_known)
+    # False: the export had no 协议到期日期, so whether a contract runs is not known (contract_end_date is None)
+    contract_known = Column(Boolean, nullable=False, default=True, server_default=true())
     churned = Column(Boolean, nullable=True)  # 是否流失; None = not (yet) known
     created_at = timestamp_column()
     updated_at = timestamp_column(onupdate=utcnow)
@@ -100,9 +105,10 @@ class MonthlyUsage(Base):
     suspend_days = Column(SmallInteger, nullable=False, default=0)  # 当月停机天数
     suspend_count = Column(SmallInteger, nullable=False, default=0)  # 当月停机次数
     roaming_minutes = Column(Integer, nullable=False, default=0)  # 当月省际漫游时长 (分钟)
-    competitor_marketing_contacts = Column(SmallInteger, nullable=False, default=0)  # 竞争对手营销 (次)
-    zero_call_days = Column(SmallInteger, nullable=False, default=0)  # 多日零通话 (天)
-    competitor_hotline_calls = Column(SmallInteger, nullable=False, default=0)  # 拨打竞争对手客服电话 (次)
+    # The warning-signal counts; None = not in the export (0 would claim "none this month"), so no default.
+    competitor_marketing_contacts = Column(SmallInteger, nullable=True)  # 竞争对手营销 (次)
+    zero_call_days = Column(SmallInteger, nullable=True)  # 多日零通话 (天)
+    competitor_hotline_calls = Column(SmallInteger, nullable=True)  # 拨打竞争对手客服电话 (次)
 
     customer = relationship("Customer", back_populates="usage")
 
