@@ -26,6 +26,7 @@ APP_TABLES = {
     "churn_scores",
     "wechat_users",
     "wechat_messages",
+    "wechat_nonces",
     "users",
 }
 

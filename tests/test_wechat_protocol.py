@@ -71,7 +71,7 @@ def test_url_verification_checks_the_signature() -> None:
 def test_the_documented_text_message_in_plain_mode() -> None:
     query = {"signature": sign("test-token", "1348831860", "42"), "timestamp": "1348831860", "nonce": "42"}
     incoming, envelope = open_request(PLAIN, DOCUMENTED_TEXT_MESSAGE.encode(), query)
-    assert incoming == Incoming("text", "fromUser", "toUser", "msg:1234567890123456", "this is a test")
+    assert incoming == Incoming("text", "fromUser", "toUser", "msg:fromUser:1234567890123456", "this is a test")
     assert envelope == Envelope(encrypted=False, nonce="42")
     with pytest.raises(SignatureError):
         open_request(PLAIN, DOCUMENTED_TEXT_MESSAGE.encode(), {**query, "nonce": "43"})
@@ -79,9 +79,8 @@ def test_the_documented_text_message_in_plain_mode() -> None:
 
 def test_the_documented_safe_mode_example_decrypts() -> None:
     incoming, envelope = open_request(SAFE, AES_MESSAGE.encode(), AES_QUERY)
-    assert incoming == Incoming(
-        "text", "oyORnuP8q7ou2gfYjqLzSIWZf0rs", "gh_10f6c3c3ac5a", "msg:6054768590064713728", "abcdteT"
-    )
+    openid = "oyORnuP8q7ou2gfYjqLzSIWZf0rs"
+    assert incoming == Incoming("text", openid, "gh_10f6c3c3ac5a", f"msg:{openid}:6054768590064713728", "abcdteT")
     assert envelope == Envelope(encrypted=True, nonce="1320562132")
 
 
@@ -129,12 +128,12 @@ def test_malformed_bodies(body: bytes) -> None:
 @pytest.mark.parametrize(
     ("xml", "kind", "key"),
     [
-        ("<MsgType>image</MsgType><PicUrl>http://x/y.jpg</PicUrl><MsgId>7</MsgId>", "media", "msg:7"),
-        ("<MsgType>location</MsgType><Location_X>23.1</Location_X><MsgId>8</MsgId>", "media", "msg:8"),
+        ("<MsgType>image</MsgType><PicUrl>http://x/y.jpg</PicUrl><MsgId>7</MsgId>", "media", "msg:u:7"),
+        ("<MsgType>location</MsgType><Location_X>23.1</Location_X><MsgId>8</MsgId>", "media", "msg:u:8"),
         ("<MsgType>event</MsgType><Event>subscribe</Event>", "subscribe", "event:u:1"),
         ("<MsgType>event</MsgType><Event>subscribe</Event><EventKey>qrscene_5</EventKey>", "subscribe", "event:u:1"),
         ("<MsgType>event</MsgType><Event>CLICK</Event><EventKey>menu</EventKey>", "other", "event:u:1"),
-        ("<MsgType>miniprogrampage</MsgType><MsgId>9</MsgId>", "other", "msg:9"),
+        ("<MsgType>miniprogrampage</MsgType><MsgId>9</MsgId>", "other", "msg:u:9"),
     ],
 )
 def test_message_kinds_and_dedupe_keys(xml: str, kind: str, key: str) -> None:

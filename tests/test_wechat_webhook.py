@@ -47,8 +47,29 @@ ACCOUNT = "gh_retention"
 # --- Requests as the WeChat server sends them ------------------------------------------------------------
 
 
-def signed_query(token: str = TOKEN, timestamp: str = "1409735669", nonce: str = "271828") -> dict[str, str]:
+def fresh_nonce() -> str:
+    return str(uuid.uuid4().int % 10**10)
+
+
+def signed_query(token: str = TOKEN, timestamp: str | None = None, nonce: str | None = None) -> dict[str, str]:
+    """Signed as WeChat signs a request it sends now: the current time and a new nonce, unless given."""
+    timestamp = timestamp or str(int(time.time()))
+    nonce = nonce or fresh_nonce()
     return {"signature": sign(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
+
+
+# The message inside the documented safe-mode example, as WeChat encrypts it.
+AES_PLAIN_MESSAGE = WeChatCrypto(AES_TOKEN, AES_KEY, AES_APPID).decrypt_message(
+    AES_MESSAGE, AES_QUERY["msg_signature"], AES_QUERY["timestamp"], AES_QUERY["nonce"]
+)
+
+
+def encrypted(xml: str, token: str = AES_TOKEN) -> tuple[dict[str, str], str]:
+    """The query and body WeChat sends for `xml` in safe mode now (WXBizMsgCrypt's EncryptMsg)."""
+    timestamp, nonce = str(int(time.time())), fresh_nonce()
+    envelope = WeChatCrypto(token, AES_KEY, AES_APPID).encrypt_message(xml, nonce, timestamp)
+    signature = xmltodict.parse(envelope)["xml"]["MsgSignature"]
+    return {"encrypt_type": "aes", "msg_signature": signature, "timestamp": timestamp, "nonce": nonce}, envelope
 
 
 def text_xml(openid: str, content: str, msg_id: int, created: int = 1409735668) -> str:
@@ -143,6 +164,10 @@ class Harness:
     async def post(self, xml: str, query: dict[str, str] | None = None) -> httpx.Response:
         return await self.client.post("/webhooks/wechat", params=query or signed_query(), content=xml.encode())
 
+    async def post_encrypted(self, xml: str) -> httpx.Response:
+        query, body = encrypted(xml)
+        return await self.post(body, query)
+
 
 @pytest.fixture
 async def harness(wechat_env: str) -> AsyncIterator[Harness]:
@@ -192,7 +217,7 @@ async def test_the_documented_safe_mode_example_gets_an_encrypted_reply(
     monkeypatch.setenv("WECHAT_TOKEN", AES_TOKEN)
     monkeypatch.setenv("WECHAT_APPID", AES_APPID)
     monkeypatch.setenv("WECHAT_AES_KEY", AES_KEY)
-    response = await harness.post(AES_MESSAGE, AES_QUERY)
+    response = await harness.post_encrypted(AES_PLAIN_MESSAGE)  # the documented message, encrypted just now
     assert response.status_code == 200, response.text
     envelope = xmltodict.parse(response.text)["xml"]
     assert envelope["MsgSignature"] == sign(AES_TOKEN, envelope["TimeStamp"], envelope["Nonce"], envelope["Encrypt"])
@@ -210,16 +235,19 @@ async def test_the_documented_safe_mode_example_gets_an_encrypted_reply(
         {},
         signed_query("not-our-token"),
         {**signed_query(), "nonce": "tampered"},
-        {**AES_QUERY, "msg_signature": "0" * 40},
+        {**encrypted(AES_PLAIN_MESSAGE)[0], "msg_signature": "0" * 40},
     ],
     ids=["unsigned", "other-token", "tampered", "bad-msg-signature"],
 )
 async def test_a_bad_signature_is_403_and_nothing_is_stored(
     harness: Harness, query: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("WECHAT_APPID", AES_APPID)
-    monkeypatch.setenv("WECHAT_AES_KEY", AES_KEY)
-    body = AES_MESSAGE if "msg_signature" in query else DOCUMENTED_TEXT_MESSAGE
+    body = DOCUMENTED_TEXT_MESSAGE
+    if "msg_signature" in query:
+        monkeypatch.setenv("WECHAT_TOKEN", AES_TOKEN)
+        monkeypatch.setenv("WECHAT_APPID", AES_APPID)
+        monkeypatch.setenv("WECHAT_AES_KEY", AES_KEY)
+        body = encrypted(AES_PLAIN_MESSAGE)[1]
     response = await harness.client.post("/webhooks/wechat", params=query, content=body.encode())
     assert response.status_code == 403
     assert harness.dialogue.calls == []

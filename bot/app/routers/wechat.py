@@ -3,8 +3,11 @@
 Configure the account's server URL as https://<host>/webhooks/wechat with WECHAT_TOKEN, and for safe mode
 WECHAT_APPID and WECHAT_AES_KEY (docs/CHANNELS.md). Answers:
 
-- 403 for a bad signature — checked before anything is parsed or stored;
-- 400 for a body that is not a WeChat message, 413 for one far larger than any WeChat sends;
+- 403 for a request WeChat did not sign for this account just now — checked before anything is parsed or
+  stored: a bad signature, a timestamp more than WECHAT_TIMESTAMP_WINDOW_SECONDS away, a signature already
+  used for another body, or a plain-mode message while safe mode is configured;
+- 400 for a body that is not a WeChat message (or names an openid over 128 characters), 413 for one far
+  larger than any WeChat sends (the app's body cap);
 - 503 while the channel is not configured or the dialogue is not loaded (WeChat retries, then tells the
   customer the account cannot answer right now);
 - otherwise 200: the reply XML (encrypted in safe mode), or `success` when there is nothing to say in time.
@@ -24,20 +27,22 @@ from bot.channels.wechat.protocol import (
     MalformedMessage,
     NotConfigured,
     SignatureError,
+    check_fresh,
     open_request,
     render_reply,
     verify_url,
 )
 from bot.config import get_settings
 
-# WeChat's messages are a few hundred bytes; nothing legitimate comes near this.
-MAX_BODY_BYTES = 64 * 1024
-
 router = APIRouter(prefix="/webhooks/wechat", tags=["wechat channel"])
 
 
 def _not_configured(exc: NotConfigured) -> HTTPException:
     return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=f"WeChat channel not configured: {exc}")
+
+
+def _forbidden(exc: SignatureError) -> HTTPException:
+    return HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc))
 
 
 def _credentials() -> Credentials:
@@ -55,25 +60,31 @@ def _conversations(request: Request) -> WechatConversations:
     return conversations
 
 
-async def _body(request: Request) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, detail="body too large")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, detail="body too large")
-    return body
+async def _first_use(request: Request, signed_over: bytes) -> None:
+    """403 unless the request's timestamp is recent and its (timestamp, nonce) signed no other body before.
+
+    A retry may come with the same signature and the same body: it passes, and dedupe answers it.
+    """
+    window = get_settings().wechat_timestamp_window_seconds
+    now = time.time()
+    try:
+        signed = check_fresh(request.query_params, now, window)
+    except SignatureError as exc:
+        raise _forbidden(exc) from None
+    if not await _conversations(request).signature_unused(signed, signed_over, oldest=int(now) - window):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="this signature was already used for another request")
 
 
 @router.get("", response_class=PlainTextResponse)
-async def verify_server(signature: str = "", timestamp: str = "", nonce: str = "", echostr: str = "") -> str:
+async def verify_server(
+    request: Request, signature: str = "", timestamp: str = "", nonce: str = "", echostr: str = ""
+) -> str:
     """The 公众平台's check of the server URL: echo `echostr` when the request is signed with our token."""
     try:
         verify_url(_credentials(), signature, timestamp, nonce)
-    except SignatureError:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="bad signature") from None
+    except SignatureError as exc:
+        raise _forbidden(exc) from None
+    await _first_use(request, echostr.encode())  # the same formula signs plain messages: spend it here
     return echostr
 
 
@@ -82,15 +93,16 @@ async def receive(request: Request, state: AppState = Depends(get_app_state)) ->
     """One pushed message or event → its passive reply (docstring of bot.channels.wechat.conversation)."""
     received_at = time.monotonic()
     credentials = _credentials()
-    body = await _body(request)
+    body = await request.body()  # at most MAX_REQUEST_BYTES (bot/app/request_checks.py)
     try:
         incoming, envelope = open_request(credentials, body, request.query_params)
-    except SignatureError:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="bad signature") from None
+    except SignatureError as exc:
+        raise _forbidden(exc) from None
     except MalformedMessage as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=str(exc)) from None
     except NotConfigured as exc:
         raise _not_configured(exc) from None
+    await _first_use(request, body)
     text = await _conversations(request).answer(get_dialogue(state), incoming, received_at)
     if not text:
         return PlainTextResponse("success")

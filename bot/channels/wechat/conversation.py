@@ -4,8 +4,8 @@ WeChat waits 5 s for the passive reply, then sends the same message again (three
 may reach another app instance. The design:
 
 1. **Claim once, in the database.** Every message is first inserted into `wechat_messages` under its dedupe
-   key (MsgId; sender + CreateTime for events). Only the request whose insert wins runs it; the row's unique
-   key makes this hold across instances and under simultaneous retries.
+   key (sender + MsgId; sender + CreateTime for events). Only the request whose insert wins runs it; the
+   row's unique key makes this hold across instances and under simultaneous retries.
 2. **Run it in a task of its own**, not in the request: the bot turn completes and its reply is stored even
    when the request gives up waiting, and a retry can never cancel it.
 3. **Answer within the budget** (4.5 s from the request's arrival, leaving time for the network). The first
@@ -26,6 +26,7 @@ every later message carries as metadata {"phone": ...} so the bot asks for the n
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -35,20 +36,21 @@ from sqlalchemy.orm import Session
 
 from bot.channels.wechat import texts
 from bot.channels.wechat.options import Button, answer_to_message, render_messages
-from bot.channels.wechat.protocol import Incoming
+from bot.channels.wechat.protocol import Incoming, Signed
 from bot.db.queries.customers import normalize_phone
-from bot.flow.state import STATE_SLOT
 from bot.db.queries.wechat import (
     answer_message,
     bind_phone,
     bound_phone,
     claim_message,
+    claim_signature,
     collect_replies,
     last_buttons,
     message_answered,
     remember_buttons,
 )
 from bot.db.session import session_scope
+from bot.flow.state import STATE_SLOT
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +105,15 @@ class WechatConversations:
             logger.info("WeChat retry of %s: the reply is not ready; answering success", incoming.dedupe_key)
             return ""
         return REPLY_SEPARATOR.join(await self._db(collect_replies, incoming.dedupe_key))
+
+    async def signature_unused(self, signed: Signed, body: bytes, *, oldest: int) -> bool:
+        """True the first time a signature is seen, and again for the same body (a retry); False for another.
+
+        Recorded in the database, so a replay to another instance is refused too; signatures older than
+        `oldest` (seconds since the epoch) are forgotten.
+        """
+        digest = hashlib.sha256(body).hexdigest()
+        return await self._db(claim_signature, signed.timestamp, signed.nonce, digest, oldest)
 
     async def drain(self) -> None:
         """Wait for the bot turns still running (tests use it to see what a late turn stored)."""

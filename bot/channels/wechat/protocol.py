@@ -1,10 +1,12 @@
 """The Official Account message protocol: signatures, plain and safe (AES) mode, the messages and the replies.
 
 wechatpy does the cryptography and the XML; this module turns its results and exceptions into three outcomes
-the router maps to HTTP: a verified `Incoming` message, `SignatureError` (403: not from WeChat, or not for
-this account) and `MalformedMessage` (400). Nothing is parsed before the signature is checked, and only the
-fields the channel uses leave this module, already converted, so a field that fails to convert is a 400 here
-rather than an error later.
+the router maps to HTTP: a verified `Incoming` message, `SignatureError` (403: not from WeChat, not for this
+account, signed too long ago, or in plain mode while safe mode is configured) and `MalformedMessage` (400).
+Nothing is parsed before the signature is checked, and only the fields the channel uses leave this module,
+already converted, so a field that fails to convert is a 400 here rather than an error later.
+
+Whether a signature was already used for another body needs the database: `bot/db/queries/wechat.py`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
 from bot.config import Settings
+from bot.db.models.wechat import DEDUPE_KEY_MAX_CHARS, NONCE_MAX_CHARS, OPENID_MAX_CHARS
 
 # Message types a person sends that the bot cannot read; they get a request to write instead.
 MEDIA_TYPES = frozenset({"image", "voice", "video", "shortvideo", "location", "link"})
@@ -36,7 +39,8 @@ class NotConfigured(RuntimeError):
 
 
 class SignatureError(Exception):
-    """The request is not signed with this account's token, or was encrypted for another AppID."""
+    """Not a request WeChat signed for this account now: a wrong signature or AppID, a timestamp outside the
+    window, a nonce that signed another body, or a plain-mode message to an account configured for safe mode."""
 
 
 class MalformedMessage(Exception):
@@ -58,6 +62,11 @@ class Credentials:
             raise NotConfigured("WECHAT_TOKEN is not set")
         return cls(settings.wechat_token, settings.wechat_appid, settings.wechat_aes_key)
 
+    @property
+    def safe_mode(self) -> bool:
+        """Configured for safe mode: then every message must come encrypted and signed over its body."""
+        return bool(self.app_id and self.aes_key)
+
     def crypto(self) -> WeChatCrypto:
         if not (self.app_id and self.aes_key):
             raise NotConfigured("safe mode needs WECHAT_APPID and WECHAT_AES_KEY")
@@ -73,7 +82,8 @@ class Incoming:
 
     `kind` is "text", "media" (image, voice, video, location, link), "subscribe", or "other" (every other
     event and message type). `dedupe_key` is the same for WeChat's retries of one message and different for
-    any two messages: the MsgId, or for events (which have none) the sender and the creation time.
+    any two messages: the sender and the MsgId, or for events (which have none) the sender and the creation
+    time. The sender is in both, so no message can claim another follower's reply by naming its MsgId.
     """
 
     kind: str
@@ -91,6 +101,29 @@ class Envelope:
     nonce: str
 
 
+@dataclass(frozen=True)
+class Signed:
+    """When and with which nonce a request was signed, once the timestamp is known to be recent."""
+
+    timestamp: int
+    nonce: str
+
+
+def check_fresh(query: Mapping[str, str], now: float, window_seconds: int) -> Signed:
+    """The request's timestamp and nonce, refused when the timestamp is more than `window_seconds` from `now`.
+
+    WeChat signs with its current time; a signature from further away is a replay (or a clock that needs NTP).
+    """
+    timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        raise SignatureError("timestamp missing or not a number")
+    if not nonce or len(nonce) > NONCE_MAX_CHARS:
+        raise SignatureError(f"nonce missing or longer than {NONCE_MAX_CHARS} characters")
+    if abs(now - int(timestamp)) > window_seconds:
+        raise SignatureError(f"timestamp more than {window_seconds} s away from the server's clock")
+    return Signed(int(timestamp), nonce)
+
+
 def verify_url(credentials: Credentials, signature: str, timestamp: str, nonce: str) -> None:
     """The check behind the server URL verification (GET with echostr) and every plain-mode message."""
     try:
@@ -105,6 +138,9 @@ def open_request(credentials: Credentials, body: bytes, query: Mapping[str, str]
     if query.get("encrypt_type", "raw") == "aes":
         xml = _decrypt(credentials, body, query.get("msg_signature", ""), timestamp, nonce)
         return read_message(xml), Envelope(encrypted=True, nonce=nonce)
+    if credentials.safe_mode:
+        # a plain signature does not cover the body: accepting one would undo what safe mode is for
+        raise SignatureError("plain-mode message refused: this account is configured for safe mode")
     verify_url(credentials, query.get("signature", ""), timestamp, nonce)
     return read_message(body), Envelope(encrypted=False, nonce=nonce)
 
@@ -132,13 +168,17 @@ def read_message(xml: bytes | str) -> Incoming:
         msg_id, created = message.id, message.time
         if not (isinstance(openid, str) and openid and isinstance(account, str) and account and created):
             raise MalformedMessage("FromUserName, ToUserName and CreateTime are required")
+        if len(openid) > OPENID_MAX_CHARS:
+            raise MalformedMessage(f"FromUserName is too long ({len(openid)} characters; at most {OPENID_MAX_CHARS})")
         text = message.content if message.type == "text" else ""
     except MalformedMessage:
         raise
     except (ExpatError, KeyError, TypeError, ValueError, AttributeError) as exc:
         # not XML, no <xml> root or MsgType, or a number field that is not a number
         raise MalformedMessage(f"not a WeChat message: {type(exc).__name__}") from exc
-    dedupe_key = f"msg:{msg_id}" if msg_id else f"event:{openid}:{created}"
+    dedupe_key = f"msg:{openid}:{msg_id}" if msg_id else f"event:{openid}:{created}"
+    if len(dedupe_key) > DEDUPE_KEY_MAX_CHARS:  # WeChat's MsgId and CreateTime are 64-bit numbers
+        raise MalformedMessage("MsgId or CreateTime is too long")
     return Incoming(kind=_kind(message), openid=openid, account=account, dedupe_key=dedupe_key, text=text or "")
 
 

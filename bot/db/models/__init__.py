@@ -8,7 +8,7 @@ from bot.db.models.offer import Offer, OfferHistory
 from bot.db.models.retention import RetentionOutcome
 from bot.db.models.ticket import Ticket
 from bot.db.models.user import User
-from bot.db.models.wechat import WechatMessage, WechatUser
+from bot.db.models.wechat import WechatMessage, WechatNonce, WechatUser
 
 __all__ = [
     "AwareDateTime",
@@ -26,5 +26,6 @@ __all__ = [
     "Turn",
     "User",
     "WechatMessage",
+    "WechatNonce",
     "WechatUser",
 ]

@@ -1,4 +1,5 @@
-"""The WeChat channel's shared state: claiming a pushed message once, its reply, and what an openid is bound to.
+"""The WeChat channel's shared state: signatures used, claiming a pushed message once, its reply, and what an
+openid is bound to.
 
 Every helper takes a Session and flushes; the caller commits. Claims and user rows are written with
 INSERT ... ON CONFLICT DO NOTHING (SQLite and PostgreSQL both have it), so two instances receiving the same
@@ -9,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from bot.db.models import WechatMessage, WechatUser
+from bot.db.models import WechatMessage, WechatNonce, WechatUser
 from bot.db.models.base import utcnow
 from bot.db.queries.customers import normalize_phone
 
@@ -32,7 +33,25 @@ def _insert_ignoring_conflict(session: Session, model: type, values: dict[str, A
     return result.rowcount == 1
 
 
-# --- Messages: one claim per MsgId, the reply kept for retries ----------------------------------------------
+# --- Signatures: each (timestamp, nonce) for one body only ------------------------------------------------
+
+
+def claim_signature(session: Session, timestamp: int, nonce: str, body_sha256: str, oldest: int) -> bool:
+    """Record a signature's first use; True for it and for the same body again (a retry), False for any other.
+
+    Signatures with a timestamp before `oldest` can no longer be accepted, so they are forgotten here.
+    """
+    session.execute(delete(WechatNonce).where(WechatNonce.timestamp < oldest))
+    values = {"timestamp": timestamp, "nonce": nonce, "body_sha256": body_sha256}
+    if _insert_ignoring_conflict(session, WechatNonce, values):
+        return True
+    seen = session.execute(
+        select(WechatNonce.body_sha256).where(WechatNonce.timestamp == timestamp, WechatNonce.nonce == nonce)
+    ).scalar_one()
+    return seen == body_sha256
+
+
+# --- Messages: one claim per openid and MsgId, the reply kept for retries ----------------------------------
 
 
 def claim_message(session: Session, dedupe_key: str, openid: str) -> bool:
