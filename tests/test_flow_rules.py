@@ -18,7 +18,9 @@ from bot.flow.state import FlowState
 from bot.flow.strategy import strategies
 
 
-def _offer(code: str, name: str, kind: str, price: float | None, reasons: list[str], **kw) -> OfferFacts:  # type: ignore[no-untyped-def]
+def _offer(  # type: ignore[no-untyped-def]
+    code: str, name: str, kind: str, price: float | None, reasons: list[str], **kw
+) -> OfferFacts:
     return OfferFacts(
         code=code, name=name, type=kind, monthly_price=None if price is None else Decimal(str(price)),
         one_off_value=None, term_months=kw.get("term"), description=f"{name}。",
@@ -43,7 +45,8 @@ CATALOGUE = (
 def _customer(mou: int, dou_mb: int, cost: float, **kw) -> CustomerFacts:  # type: ignore[no-untyped-def]
     return CustomerFacts(
         customer_id=1, name="王先生", phone="13800000000", has_broadband=True, plan_fee=Decimal(str(cost)),
-        tenure_months=kw.get("tenure", 24), contract_running=False, contract_end=None, monthly_cost=Decimal(str(cost)), mou=mou,
+        tenure_months=kw.get("tenure", 24), contract_running=False, contract_end=None,
+        contract_known=kw.get("known", True), monthly_cost=Decimal(str(cost)), mou=mou,
         dou_mb=dou_mb, churn_band=kw.get("band"), offers=CATALOGUE,
     )
 
@@ -140,3 +143,13 @@ def test_an_accept_only_leads_to_a_confirmation_and_a_yes_enrols() -> None:
     assert no.enrol is None and no.outcome is None
     unsuitable = decide(state, Message("accept_offer", "none", "给我办千兆提速"), Identity(facts=facts))
     assert unsuitable.state.pending is None and unsuitable.lines[0].response == "utter_offer_not_suitable"
+
+
+def test_an_unknown_contract_is_checked_never_denied() -> None:
+    question = Message("ask_product_fact", "none", "我合约什么时候到期？")
+    known = decide(FlowState(), question, Identity(facts=_customer(90, 900, 60)))
+    assert [line.response for line in known.lines][-1] == "utter_no_contract"
+    facts = _customer(90, 900, 60, known=False)
+    unknown = decide(FlowState(), question, Identity(facts=facts))
+    assert "utter_no_contract" not in [line.response for line in unknown.lines]
+    assert unknown.open_tickets == ["callback"]

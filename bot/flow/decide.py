@@ -852,7 +852,9 @@ class _Turn:
     def contract_answer(self) -> None:
         """The customer's own contract end, from the account (never a guess)."""
         end = self.facts.contract_end if self.facts is not None else None
-        if end is None:
+        if self.facts is not None and not self.facts.contract_known:
+            self.need_to_verify()  # the operator's data does not say: never 「您没有合约」 on a guess
+        elif end is None:
             self.say("utter_no_contract")
         else:
             self.say("utter_contract_end", contract_end=f"{end.year}年{end.month}月{end.day}日")

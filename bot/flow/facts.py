@@ -69,6 +69,7 @@ class CustomerFacts:
     tenure_months: int
     contract_running: bool
     contract_end: date | None
+    contract_known: bool  # False: the export had no contract column, so 「no end date」 means 「unknown」
     monthly_cost: Decimal | None  # average ARPU of the last COST_MONTHS months; None without usage on record
     mou: int | None  # latest month's minutes
     dou_mb: int | None  # latest month's data
@@ -120,6 +121,7 @@ def load_customer_facts(session: Session, customer: Customer, today: date, churn
         tenure_months=customer.tenure_months,
         contract_running=contract_running(customer, today),
         contract_end=customer.contract_end_date,
+        contract_known=customer.contract_known is not False,
         monthly_cost=cost,
         mou=latest.mou if latest is not None else None,
         dou_mb=latest.dou_mb if latest is not None else None,
