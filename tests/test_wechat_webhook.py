@@ -29,7 +29,8 @@ from bot.corpus import lines_of
 from bot.db.models import Conversation, Customer, Turn, WechatMessage, WechatUser
 from bot.db.queries.wechat import bind_phone, bound_phone
 from bot.db.seed import default_as_of, seed_database
-from bot.db.session import session_scope
+from bot.db.session import get_engine, session_scope
+from bot.dialogue.service import TURN_FAILED
 from tests.test_wechat_protocol import (
     AES_APPID,
     AES_KEY,
@@ -126,7 +127,6 @@ class StandInDialogue:
     delay: float = 0.0
     buttons: list[dict[str, str]] = field(default_factory=list)
     slot_values: dict[str, dict[str, Any]] = field(default_factory=dict)
-    fail: bool = False
     calls: list[tuple[str, str, str, dict[str, Any] | None]] = field(default_factory=list)
 
     async def handle(
@@ -134,8 +134,6 @@ class StandInDialogue:
     ) -> list[dict[str, Any]]:
         self.calls.append((sender_id, text, channel, metadata))
         await asyncio.sleep(self.delay)
-        if self.fail:
-            raise RuntimeError("the model broke")
         messages: list[dict[str, Any]] = [{"recipient_id": sender_id, "text": f"收到：{text}"}]
         if self.buttons:
             messages.append({"recipient_id": sender_id, "text": "您看呢？", "buttons": self.buttons})
@@ -323,9 +321,24 @@ async def test_media_gets_a_request_for_text_and_other_events_success(harness: H
     assert harness.dialogue.calls == []
 
 
-async def test_a_failing_dialogue_gets_an_apology(harness: Harness) -> None:
-    harness.dialogue.fail = True
-    assert reply_of(await harness.post(text_xml("o-fail", "你好", 3001)), "o-fail") == texts.TROUBLE
+async def test_a_failing_channel_store_gets_the_apology_and_retries_get_it_too(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The followers' table is gone (a real database error, not a stub): the customer is told, not left waiting.
+
+    A failure of the dialogue itself is answered by the dialogue (tests/test_security_dialogue.py)."""
+    engine = get_engine(harness.url)
+    WechatUser.__table__.drop(engine)
+    try:
+        query = signed_query()
+        first = await harness.post(text_xml("o-fail", "你好", 3001), query)
+        retry = await harness.post(text_xml("o-fail", "你好", 3001), query)
+    finally:
+        WechatUser.__table__.create(engine)
+    assert reply_of(first, "o-fail") == reply_of(retry, "o-fail") == TURN_FAILED
+    assert harness.dialogue.calls == []
+    failure = next(record for record in caplog.records if "answered with an apology" in record.getMessage())
+    assert "o-fail" in failure.getMessage() and failure.exc_info is not None
 
 
 # --- Options and binding ----------------------------------------------------------------------------------

@@ -5,6 +5,16 @@ messages in the shape of Rasa's REST channel. The channel name reaches Rasa as t
 the custom actions read it (`tracker.get_latest_input_channel()`) to find the conversation row, the
 transcript recorder uses it for the same row. Sender ids must be unique across channels (a WeChat openid, a
 random id per web chat session): one sender id is one Rasa tracker.
+
+Two rules hold here for every channel, so no channel can forget them:
+
+- **Payloads only from buttons.** Rasa runs a message that starts with "/" as an intent (`/accept_offer`,
+  `/restart`, `/session_start{...}`) without asking the NLU. Such a message runs only when it is exactly a
+  payload of the buttons in the bot's last reply to this sender; anything else typed that way reaches the NLU
+  as the words after the slash.
+- **A failed turn apologises.** When the turn fails (a store, the model, anything Rasa does not catch itself),
+  the customer gets one line saying so and asking to send the message again, and the failure is logged with
+  the sender; nothing the turn said before failing goes out, because it was not recorded either.
 """
 
 from __future__ import annotations
@@ -21,10 +31,14 @@ from bot.db.models.vocabulary import CHANNELS
 from bot.dialogue.action_endpoint import InProcessActionEndpoint, action_endpoint_from_settings
 from bot.dialogue.stores import StoreInfo, create_lock_store, create_tracker_store, describe, ping
 from bot.dialogue.transcripts import RecordingTrackerStore, TranscriptRecorder
+from bot.nlu.parser import guard_intent_prefix
 
 logger = logging.getLogger(__name__)
 
 HEALTH_TIMEOUT_SECONDS = 3.0
+# The answer to a failed turn. Not the corpus' utter_service_error: that line says the case was recorded and a
+# colleague will call back, which nothing arranges when the turn itself failed; this one promises nothing.
+TURN_FAILED = "抱歉，系统刚才开了个小差，没能处理您的消息。麻烦您稍后再发一次，给您添麻烦了。"
 
 
 @dataclass(frozen=True)
@@ -97,12 +111,13 @@ class DialogueService:
         lock_store = create_lock_store(settings.lock_store_url)
         recorder = recorder or TranscriptRecorder()
         logger.info("Loading the dialogue model %s", path)
-        agent = Agent.load(
-            str(path),
-            tracker_store=RecordingTrackerStore(tracker_store, recorder),
-            lock_store=lock_store,
-            action_endpoint=endpoint,
-        )
+        recording = RecordingTrackerStore(tracker_store, recorder)
+        agent = Agent.load(str(path), tracker_store=recording, lock_store=lock_store, action_endpoint=endpoint)
+        # Rasa wraps the store in a FailSafeTrackerStore: a tracker it cannot read becomes an empty one (the
+        # bot forgets the conversation mid-way) and one it cannot write goes to this process's memory (other
+        # instances never see it). A store that fails must fail the turn instead: the customer gets the apology
+        # and sends the message again, and nothing diverges.
+        agent.tracker_store = agent.processor.tracker_store = recording
         service = cls(
             agent=agent,
             model_path=path,
@@ -155,20 +170,51 @@ class DialogueService:
         `[{"recipient_id": sender_id, "text": ..., "buttons": [{"title", "payload"}]?, "image"?, "custom"?}]`.
         `channel` is one of CHANNELS (web, wechat, rest, ...); `metadata` reaches the actions with the message
         (`tracker.latest_message["metadata"]`; the web chat and WeChat channels put the customer's `phone`
-        there). As in Rasa's REST channel, a failure while handling is logged and what was said so far is
-        returned; only an unknown channel raises (ValueError).
+        there). A "/" message runs as an intent only when the bot's last reply offered it as a button; a turn
+        that fails is logged and answered with TURN_FAILED (module docstring). Only an unknown channel raises
+        (ValueError): that is a bug in the caller, not a failed turn.
         """
         from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
         if channel not in CHANNELS:
             raise ValueError(f"unknown channel {channel!r}; expected one of {list(CHANNELS)}")
         collector = CollectingOutputChannel()
-        message = UserMessage(text, collector, sender_id, input_channel=channel, metadata=metadata or None)
         try:
+            text = await self._unless_unoffered_payload(sender_id, text)
+            message = UserMessage(text, collector, sender_id, input_channel=channel, metadata=metadata or None)
             await self.agent.handle_message(message)
-        except Exception:  # noqa: BLE001 - Rasa's REST channel answers with what it has
-            logger.exception("The dialogue failed on a message of sender %r", sender_id)
+        except Exception:  # noqa: BLE001 - the customer gets an apology, the operator the traceback
+            logger.exception("The dialogue failed on a message of sender %r; answered with an apology", sender_id)
+            return [{"recipient_id": sender_id, "text": TURN_FAILED}]
         return collector.messages
+
+    async def _unless_unoffered_payload(self, sender_id: str, text: str) -> str:
+        """`text`, or without its leading slashes when it is a payload the bot did not offer this sender.
+
+        Read before the sender's lock is taken (Rasa takes it inside `handle_message`): a reply still being
+        written by a concurrent message of the same sender is not seen, which can only refuse a payload, and
+        every accept is confirmed by the dialogue before anything is enrolled.
+        """
+        as_text = guard_intent_prefix(text)
+        if as_text == text or text.strip() in await self.offered_payloads(sender_id):
+            return text
+        logger.info("Sender %r typed a payload the bot did not offer; read as text: %.60r", sender_id, text)
+        return as_text
+
+    async def offered_payloads(self, sender_id: str) -> set[str]:
+        """The payloads of the buttons in the bot's last reply to this sender (its messages since the sender's
+        last message); none before the first reply."""
+        from rasa.shared.core.events import BotUttered, UserUttered
+
+        tracker = await self.tracker(sender_id)
+        payloads: set[str] = set()
+        for event in reversed(tracker.events if tracker is not None else []):
+            if isinstance(event, UserUttered):
+                break
+            if isinstance(event, BotUttered):
+                buttons = (event.data or {}).get("buttons") or []
+                payloads.update(str(button["payload"]) for button in buttons if button.get("payload"))
+        return payloads
 
     async def tracker(self, sender_id: str) -> Any:
         """The sender's current tracker (None when the sender never wrote); for slots and reviews."""

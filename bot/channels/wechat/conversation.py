@@ -50,6 +50,7 @@ from bot.db.queries.wechat import (
     remember_buttons,
 )
 from bot.db.session import session_scope
+from bot.dialogue.service import TURN_FAILED
 from bot.flow.state import STATE_SLOT
 
 logger = logging.getLogger(__name__)
@@ -137,17 +138,24 @@ class WechatConversations:
         await self._db(answer_message, incoming.dedupe_key, reply)
 
     async def _bot_reply(self, dialogue: Dialogue, incoming: Incoming) -> str:
-        phone, buttons = await self._db(_follower, incoming.openid)
-        message = answer_to_message(incoming.text, buttons)
-        metadata = {"phone": phone} if phone else None
+        """The bot's reply, or the dialogue's apology when the channel's own part fails.
+
+        The dialogue answers a failed turn itself (TURN_FAILED); what can still fail here is the channel's
+        state around it (the follower's row, the tracker read for binding). The customer then gets the same
+        apology instead of a retry loop ending in silence, and it is stored like any reply, so WeChat's
+        retries deliver it.
+        """
         try:
+            phone, buttons = await self._db(_follower, incoming.openid)
+            message = answer_to_message(incoming.text, buttons)
+            metadata = {"phone": phone} if phone else None
             messages = await dialogue.handle(incoming.openid, message, channel=CHANNEL, metadata=metadata)
+            reply, new_buttons = render_messages(messages)
+            identified = None if phone else await self._identified_phone(dialogue, incoming.openid)
+            await self._db(_remember, incoming.openid, new_buttons, identified)
         except Exception:  # noqa: BLE001 - the customer gets an apology instead of silence
-            logger.exception("The dialogue failed on WeChat message %s", incoming.dedupe_key)
-            return texts.TROUBLE
-        reply, new_buttons = render_messages(messages)
-        identified = None if phone else await self._identified_phone(dialogue, incoming.openid)
-        await self._db(_remember, incoming.openid, new_buttons, identified)
+            logger.exception("WeChat %s from %s failed; answered with an apology", incoming.dedupe_key, incoming.openid)
+            return TURN_FAILED
         return reply
 
     @staticmethod
