@@ -9,7 +9,7 @@ PORT ?= 8000
 export PYTHONHASHSEED := 0
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: setup train run test check-deps validate eval bench clean
+.PHONY: setup train run test check-deps validate audit eval bench clean
 
 # The environment: exactly the pins of requirements.lock, installed without resolution (--no-deps), because
 # Rasa 3.6 declares Python <3.11 and pins packages that have no 3.11 wheels (docs/ARCHITECTURE.md).
@@ -45,7 +45,12 @@ validate: setup
 	$(BIN)/retention-bot corpus check
 	$(BIN)/retention-bot corpus validate
 
-test: check-deps validate train
+# Security lint of the project's code (bandit, every severity). A finding that is accepted carries
+# `# nosec BXXX - why` on its line (tests/test_security_audit.py refuses a `# nosec` without id and reason).
+audit: setup
+	$(BIN)/bandit -q -r bot actions
+
+test: check-deps validate audit train
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 eval: setup

@@ -27,7 +27,7 @@ COOKIE_NAME = "retention_session"
 # Lax rather than Strict: a link to a desk page in a mail or a chat message should arrive signed in. Cross-site
 # POSTs carry no cookie under Lax, and the CSRF token covers the rest.
 SAME_SITE = "lax"
-SECRET_FILE_NAME = "session_secret"
+SECRET_FILE_NAME = "session_secret"  # nosec B105 - the name of the file under var/, not a secret
 MIN_SECRET_CHARS = 32
 _SALT = "retention-bot.session"  # keeps these signatures apart from anything else signed with the secret
 

@@ -67,7 +67,7 @@ def _sigmoid(value: float) -> float:
 
 class _Generator:
     def __init__(self, seed: int, as_of: date) -> None:
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # nosec B311 - reproducible synthetic demo data, not for security
         self.as_of = as_of.replace(day=1)
         self.phones: set[str] = set()
         self.plan_weights = [plan.weight for plan in PLANS]
