@@ -123,11 +123,13 @@ class JsonRoute(APIRoute):
                 raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, detail=NOT_JSON)
             try:
                 body = await request.json()  # Starlette keeps it: the route does not parse it again
+                location = invalid_unicode_at(body)
             except UnicodeDecodeError:
                 raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="body: the body is not valid UTF-8") from None
+            except RecursionError:
+                raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="body: nested too deeply") from None
             except ValueError:
                 return await handler(request)  # not JSON: the route's own validation error says where
-            location = invalid_unicode_at(body)
             if location is not None:
                 raise HTTPException(
                     status.HTTP_400_BAD_REQUEST, detail=f"{location}: invalid Unicode (a lone surrogate)"
