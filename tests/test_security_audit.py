@@ -7,7 +7,6 @@ A bare `# nosec` silences every check on its line, today's and those of a later 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 

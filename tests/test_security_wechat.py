@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 
 from bot.db.models import WechatNonce
 from bot.db.queries.wechat import claim_signature
-from bot.db.session import session_scope
 from tests.test_wechat_protocol import AES_APPID, AES_KEY, AES_TOKEN, DOCUMENTED_TEXT_MESSAGE
 from tests.test_wechat_webhook import (  # noqa: F401 - fixtures
     AES_PLAIN_MESSAGE,
