@@ -74,6 +74,9 @@ class Settings:
     login_max_failures: int = field(default_factory=lambda: _int_env("LOGIN_MAX_FAILURES", 5))
     login_lockout_minutes: int = field(default_factory=lambda: _int_env("LOGIN_LOCKOUT_MINUTES", 15))
     password_min_length: int = field(default_factory=lambda: _int_env("PASSWORD_MIN_LENGTH", 10))
+    # Supervisor desk: a customer turn read with less confidence than this is worth a supervisor's look (the
+    # FallbackClassifier threshold of config.yml, 0.3, is lower: those turns count as fallbacks as well).
+    desk_low_confidence: float = field(default_factory=lambda: float(_env("DESK_LOW_CONFIDENCE", "0.5")))
 
     # Training inputs: the fingerprint of these decides whether `train` has work to do.
     @property

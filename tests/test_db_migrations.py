@@ -28,6 +28,10 @@ APP_TABLES = {
     "wechat_messages",
     "wechat_nonces",
     "users",
+    "review_tags",
+    "review_comments",
+    "review_marks",
+    "turn_corrections",
 }
 
 

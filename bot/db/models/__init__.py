@@ -6,6 +6,7 @@ from bot.db.models.conversation import Conversation, Turn
 from bot.db.models.customer import Customer, MonthlyUsage
 from bot.db.models.offer import Offer, OfferHistory
 from bot.db.models.retention import RetentionOutcome
+from bot.db.models.review import ReviewComment, ReviewMark, ReviewTag, TurnCorrection
 from bot.db.models.ticket import Ticket
 from bot.db.models.user import User
 from bot.db.models.wechat import WechatMessage, WechatNonce, WechatUser
@@ -22,8 +23,12 @@ __all__ = [
     "Offer",
     "OfferHistory",
     "RetentionOutcome",
+    "ReviewComment",
+    "ReviewMark",
+    "ReviewTag",
     "Ticket",
     "Turn",
+    "TurnCorrection",
     "User",
     "WechatMessage",
     "WechatNonce",

@@ -22,9 +22,13 @@ class Ticket(Base):
     due_at = Column(AwareDateTime(), nullable=False, index=True)  # the concrete time told to the customer
     created_at = timestamp_column()
     resolved_at = Column(AwareDateTime(), nullable=True)
+    # The supervisor desk: who follows the promise up, and what was done about it (stored when resolved).
+    assignee_id = Column(Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True)
+    resolution = Column(Text, nullable=True)
 
     customer = relationship("Customer")
     conversation = relationship("Conversation")
+    assignee = relationship("User")
 
     def __repr__(self) -> str:
         return f"<Ticket {self.id} {self.kind} due {self.due_at:%Y-%m-%d %H:%M}>"

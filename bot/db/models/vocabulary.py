@@ -63,3 +63,6 @@ CHURN_BANDS: tuple[str, ...] = ("高", "中", "低")
 
 # Accounts of practice mode and the supervisor desk (docs/ACCOUNTS.md); a route names the roles it admits.
 USER_ROLES: tuple[str, ...] = ("admin", "supervisor", "trainee")
+
+# What a supervisor may relabel on a turn (the supervisor desk): a customer turn's intent or need, a trainee's act.
+CORRECTION_FIELDS: tuple[str, ...] = ("intent", "need", "act")

@@ -1,0 +1,141 @@
+"""The figures page: each figure is a small table computed in the database, drawn as an SVG chart and offered
+as CSV. Rates are fractions 0-1; a group without decided conversations has no rate rather than 0."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from bot.config import get_settings
+from bot.db.models import Conversation, Offer, OfferHistory, RetentionOutcome, Ticket, Turn, User
+from bot.db.models.base import utcnow
+from bot.review.tickets import OPEN_STATUSES
+
+DAYS = 30  # how far back the time series go
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str  # the URL's and the CSV file's name
+    title: str
+    columns: tuple[str, ...]
+    rows: list[tuple]
+    chart: str  # "bar": the first column against the last; "line": the first against every number column
+
+
+@lru_cache(maxsize=4)
+def _fallback_threshold(config: Path) -> float:
+    for component in yaml.safe_load(config.read_text(encoding="utf-8")).get("pipeline") or []:
+        if component.get("name") == "FallbackClassifier":
+            return float(component.get("threshold", 0.3))
+    return 0.3
+
+
+def fallback_threshold() -> float:
+    """The FallbackClassifier threshold of config.yml: below it Rasa reads a message as nlu_fallback."""
+    return _fallback_threshold(get_settings().config_file)
+
+
+def _rate(part: int | None, whole: int | None) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _retention_by(session: Session, column, name: str, title: str) -> Figure:  # type: ignore[no-untyped-def]
+    decided = RetentionOutcome.result != "pending"
+    rows = session.execute(
+        select(column, func.count(), func.sum(case((RetentionOutcome.result == "retained", 1), else_=0)))
+        .where(decided, column.is_not(None))
+        .group_by(column)
+        .order_by(column)
+    ).all()
+    return Figure(name, title, (name.rsplit("_", 1)[-1], "decided", "retained", "rate"),
+                  [(key, total, kept, _rate(kept, total)) for key, total, kept in rows], "bar")
+
+
+def _offer_acceptance(session: Session) -> Figure:
+    rows = session.execute(
+        select(Offer.type, func.count(), func.sum(case((OfferHistory.outcome == "accepted", 1), else_=0)))
+        .join(Offer, Offer.id == OfferHistory.offer_id)
+        .group_by(Offer.type)
+        .order_by(Offer.type)
+    ).all()
+    return Figure("offer_acceptance", "方案接受率（按方案类型）", ("type", "proposed", "accepted", "rate"),
+                  [(kind, total, taken, _rate(taken, total)) for kind, total, taken in rows], "bar")
+
+
+def _handoffs(session: Session) -> Figure:
+    rows = session.execute(
+        select(RetentionOutcome.result, func.count()).group_by(RetentionOutcome.result).order_by(RetentionOutcome.result)
+    ).all()
+    total = sum(count for _, count in rows)
+    return Figure("outcomes", "结果分布与转人工率", ("result", "conversations", "share"),
+                  [(result, count, _rate(count, total)) for result, count in rows], "bar")
+
+
+def _overdue(session: Session, now: datetime) -> Figure:
+    rows = session.execute(
+        select(Ticket.kind, func.count(), func.sum(case((Ticket.due_at < now, 1), else_=0)))
+        .where(Ticket.status.in_(OPEN_STATUSES))
+        .group_by(Ticket.kind)
+        .order_by(Ticket.kind)
+    ).all()
+    return Figure("tickets_overdue", "未结工单与逾期（按类型）", ("kind", "open", "overdue"),
+                  [tuple(row) for row in rows], "bar")
+
+
+def _day(column):  # type: ignore[no-untyped-def]
+    """The UTC calendar day of a timestamp: `date()` is a function on SQLite and a cast on PostgreSQL."""
+    return func.date(column)
+
+
+def _nlu_by_day(session: Session, since: datetime) -> Figure:
+    low, fallback = get_settings().desk_low_confidence, fallback_threshold()
+    day = _day(Turn.created_at)
+    rows = session.execute(
+        select(
+            day,
+            func.count(),
+            func.sum(case((Turn.intent_confidence < low, 1), else_=0)),
+            func.sum(case((Turn.intent_confidence < fallback, 1), else_=0)),
+        )
+        .where(Turn.role == "customer", Turn.intent_confidence.is_not(None), Turn.created_at >= since)
+        .group_by(day)
+        .order_by(day)
+    ).all()
+    return Figure(
+        "nlu_confidence", f"低置信度（<{low}）与兜底（<{fallback}）比例（按天）", ("day", "turns", "low_rate", "fallback_rate"),
+        [(str(d), n, _rate(lo, n), _rate(fb, n)) for d, n, lo, fb in rows], "line",
+    )
+
+
+def _trainee_scores(session: Session, since: datetime) -> Figure:
+    day = _day(Conversation.started_at)
+    rows = session.execute(
+        select(day, User.display_name, func.avg(Conversation.score), func.count())
+        .join(User, User.id == Conversation.user_id)
+        .where(Conversation.mode == "practice", Conversation.score.is_not(None), Conversation.started_at >= since)
+        .group_by(day, User.display_name)
+        .order_by(day, User.display_name)
+    ).all()
+    return Figure("trainee_scores", "学员练习得分（按天）", ("day", "trainee", "average_score", "calls"),
+                  [(str(d), name, round(float(avg), 1), n) for d, name, avg, n in rows], "line")
+
+
+def all_figures(session: Session, now: datetime | None = None) -> list[Figure]:
+    now = now or utcnow()
+    since = now - timedelta(days=DAYS)
+    return [
+        _retention_by(session, RetentionOutcome.reason, "retention_by_reason", "挽留率（按离网原因）"),
+        _retention_by(session, RetentionOutcome.need, "retention_by_need", "挽留率（按需求类型）"),
+        _offer_acceptance(session),
+        _handoffs(session),
+        _overdue(session, now),
+        _nlu_by_day(session, since),
+        _trainee_scores(session, since),
+    ]
