@@ -478,14 +478,17 @@ class _Turn:
         self.decision.propose.append(offer.code)
         self.say("utter_propose_offer", offer=offer.code)
         cost = self.facts.monthly_cost if self.facts is not None else None
-        if cost is not None and offer.type in ("套餐降档", "融合业务", "保号套餐", "套餐升级"):
+        # A comparison only for a plan that replaces the customer's own (a 副卡 or a bundle is no like-for-like).
+        if cost is not None and offer.type in ("套餐降档", "套餐升级", "保号套餐"):
             saving = cost - offer.monthly_total(cost)
             if saving >= self.strategies.min_saving:
                 if state.competitor_amount is not None:
                     self.say("utter_compare_competitor", offer=offer.code, competitor=state.competitor or "对方",
                              competitor_amount=f"{state.competitor_amount:g}")
-                else:
+                elif state.reason == "reason_competitor_offer":
                     self.say("utter_compare_cost", offer=offer.code)
+                else:
+                    self.say("utter_compare_saving", offer=offer.code)
         state.last_step = "propose"
 
     def keep_number(self, plan: OfferFacts | None = None) -> None:
@@ -677,6 +680,9 @@ class _Turn:
             return
         state.pending = offer.code
         state.on_table = offer.code
+        caveat = offer.facts.get("calls") if offer.type == "保号套餐" else None
+        if caveat and not self.said_before("utter_offer_fact"):
+            self.say("utter_offer_fact", offer=offer.code, fact=caveat)  # what stops working, said before the yes
         self.say("utter_confirm_enrolment", offer=offer.code)
         state.last_step = "confirm"
 
@@ -996,6 +1002,12 @@ class _Turn:
     def not_understood(self) -> None:
         state = self.state
         guess = self.message.guess
+        if guess in taxonomy.reason_intents() and state.reason is None:
+            # A reason the model was unsure of is heard, not acted on: empathy and the probe that names the
+            # topic (「除了网络的问题…」) let the customer correct it; nothing is opened on a guess.
+            self.message = replace(self.message, intent=guess, need="emotional")
+            self.hear_reason(guess)
+            return
         if guess in QUESTION_INTENTS or guess == "ask_offer":
             # Answering a question asked in words the model was unsure of costs nothing; a business step would.
             getattr(self, guess)()
