@@ -13,7 +13,7 @@ from typing import Literal
 from fastapi import HTTPException, Request, status
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import exists, func, literal, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot.db.models import ChurnScore, Conversation, Customer, RetentionOutcome, ReviewMark, ReviewTag, Turn, User
 from bot.db.models.base import AwareDateTime
@@ -134,7 +134,10 @@ def _conditions(query: InboxFilter, low_confidence_below: float) -> list:
         low = exists().where(Turn.conversation_id == Conversation.id, Turn.intent_confidence < low_confidence_below)
         conditions.append(low if query.low_confidence else ~low)
     if query.reviewed is not None:
-        marked = exists().where(ReviewMark.conversation_id == Conversation.id)
+        # a correlated (NOT) EXISTS on an alias: the listing outer-joins ReviewMark itself, and PostgreSQL plans
+        # "outer join ... IS NULL" as a hash anti-join over every conversation (370 ms instead of 15 ms)
+        mark = aliased(ReviewMark)
+        marked = exists(select(mark.id).where(mark.conversation_id == Conversation.id).correlate(Conversation))
         conditions.append(marked if query.reviewed else ~marked)
     if query.tag:
         conditions.append(exists().where(ReviewTag.conversation_id == Conversation.id, ReviewTag.tag == query.tag))
