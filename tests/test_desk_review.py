@@ -195,3 +195,10 @@ def test_figures_page_draws_svg_and_offers_csv(client: TestClient, desk: DeskDat
     nlu = client.get("/api/desk/figures/nlu_confidence.csv").text.splitlines()
     assert nlu[0] == "day,turns,low_rate,fallback_rate" and len(nlu) >= 2
     assert client.get("/api/desk/figures/nope.csv").status_code == 404
+
+
+def test_export_training_command(desk: DeskData, nlu_copy: Path) -> None:  # noqa: F811
+    from bot.cli.main import main
+
+    assert main(["export-training"]) == 0
+    assert not (nlu_copy / "customer" / "corrections.yml").exists()
