@@ -89,12 +89,14 @@ class ActionRetentionTurn(Action):
         now = datetime.now(timezone.utc)
         try:
             with session_scope() as session:
+                conversation = conversation_for(session, tracker)
+                state.conversation_id = conversation.id  # handed to the transcript recorder with the state
                 identity = identify(session, tracker, state, message, now)
                 decision = decide(state, message, identity)
                 extra = save(
                     session,
                     decision,
-                    conversation=conversation_for(session, tracker),
+                    conversation=conversation,
                     facts=identity.facts,
                     customer_words=message.text,
                     now=now,

@@ -83,7 +83,9 @@ def bulk_load(session: Session, table: Table, columns: Sequence[str], rows: Iter
     names = ", ".join(columns)
     if dialect.name == "sqlite":
         placeholders = ", ".join("?" * len(columns))
-        connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({placeholders})", processed)
+        # Table and column names come from the SQLAlchemy model; every value is a bound parameter.
+        insert = f"INSERT INTO {table.name} ({names}) VALUES ({placeholders})"  # nosec B608 - names from the model
+        connection.exec_driver_sql(insert, processed)
         return
     buffer = io.StringIO("".join("\t".join(map(_copy_field, row)) + "\n" for row in processed))
     with connection.connection.cursor() as cursor:

@@ -29,6 +29,7 @@ from rasa.shared.core.trackers import DialogueStateTracker, TrackerEventDiffEngi
 from rasa.shared.nlu.constants import INTENT_RANKING_KEY
 
 from bot.db.models.vocabulary import CHANNELS
+from bot.flow.state import STATE_SLOT
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +135,13 @@ def turns_from_events(events: Iterable[Event], latest_channel: str | None = None
     return turns
 
 
+def conversation_of(tracker: DialogueStateTracker) -> int | None:
+    """The conversation row the turn action used for this message (bot/flow/state.py `conversation_id`)."""
+    flow = tracker.get_slot(STATE_SLOT)
+    value = flow.get("conversation_id") if isinstance(flow, dict) else None
+    return value if isinstance(value, int) else None
+
+
 class TranscriptRecorder:
     """Appends turns to the sender's current conversation, one transaction per message.
 
@@ -144,14 +152,23 @@ class TranscriptRecorder:
     def __init__(self, database_url: str | None = None) -> None:
         self.database_url = database_url
 
-    def record(self, sender_id: str, turns: list[TurnDraft]) -> list[int]:
-        """Write `turns`; returns the new Turn ids. Raises on a database error (the caller logs it)."""
+    def record(self, sender_id: str, turns: list[TurnDraft], conversation_id: int | None = None) -> list[int]:
+        """Write `turns`; returns the new Turn ids. Raises on a database error (the caller logs it).
+
+        `conversation_id`: the row the turn action worked out for this message (its context, handed over in the
+        flow state), so both write to one row without deciding it twice; without it (a message no action saw)
+        the sender's current row of the turn's channel.
+        """
+        from bot.db.models import Conversation
         from bot.db.queries import current_conversation, record_turn
         from bot.db.session import session_scope
 
         ids = []
         with session_scope(self.database_url) as session:
             conversations: dict[str, int] = {}
+            row = session.get(Conversation, conversation_id) if conversation_id is not None else None
+            if row is not None and row.ended_at is None and row.sender_id == sender_id:
+                conversations[row.channel] = row.id
             for turn in turns:
                 if turn.channel not in conversations:
                     conversation = current_conversation(
@@ -173,12 +190,14 @@ class TranscriptRecorder:
                 ids.append(row.id)
         return ids
 
-    async def record_events(self, sender_id: str, events: list[Event], latest_channel: str | None) -> None:
+    async def record_events(
+        self, sender_id: str, events: list[Event], latest_channel: str | None, conversation_id: int | None = None
+    ) -> None:
         """Record the turns of `events` in a worker thread; a failure is logged, never raised."""
         try:
             turns = turns_from_events(events, latest_channel)
             if turns:
-                await asyncio.to_thread(self.record, sender_id, turns)
+                await asyncio.to_thread(self.record, sender_id, turns, conversation_id)
         except Exception:  # noqa: BLE001 - the reply must go out whatever happens to the transcript
             logger.exception("Could not record the transcript of sender %r; the reply was still sent", sender_id)
 
@@ -205,7 +224,9 @@ class RecordingTrackerStore(TrackerStore):
             await self.inner.save(tracker)
         finally:
             if new_events:
-                await self.recorder.record_events(tracker.sender_id, new_events, tracker.get_latest_input_channel())
+                await self.recorder.record_events(
+                    tracker.sender_id, new_events, tracker.get_latest_input_channel(), conversation_of(tracker)
+                )
 
     async def _new_events(self, tracker: DialogueStateTracker) -> list[Event]:
         try:

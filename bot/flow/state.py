@@ -26,6 +26,7 @@ class FlowState(BaseModel):
     class Config:
         extra = Extra.ignore  # a state written by an older release still loads
 
+    conversation_id: int | None = None  # the app's conversation row, worked out once per message by the action
     replies: int = 0  # bot replies so far
     reason: str | None = None
     need: str | None = None

@@ -40,7 +40,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for column in SIGNAL_COUNTS:
-        op.execute(f'UPDATE monthly_usage SET {column} = 0 WHERE {column} IS NULL')
+        op.execute(f'UPDATE monthly_usage SET {column} = 0 WHERE {column} IS NULL')  # nosec B608 - module constant
     op.execute('UPDATE customers SET plan_fee = 0 WHERE plan_fee IS NULL')
     with op.batch_alter_table('monthly_usage') as batch:
         for column in SIGNAL_COUNTS:
