@@ -27,6 +27,12 @@ class Conversation(Base):
     started_at = timestamp_column()
     ended_at = Column(AwareDateTime(), nullable=True)
     outcome = Column(String(10), nullable=True)
+    # Practice calls (mode "practice"): the trainee, the scenario with the simulated customer's profile, the call's
+    # state to go on with (bot/practice/call.py CallState) and the score so far (the final one once ended).
+    user_id = Column(Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True)
+    scenario = Column(JSON, nullable=True)
+    practice_state = Column(JSON, nullable=True)
+    score = Column(Float, nullable=True)
 
     customer = relationship("Customer")
     turns = relationship(
@@ -56,6 +62,10 @@ class Turn(Base):
     need_confidence = Column(Float, nullable=True)
     entities = Column(JSON, nullable=False, default=list)
     actions = Column(JSON, nullable=False, default=list)  # bot actions run / agent acts recognised
+    # Practice: a trainee turn's expected act (the flow's), the coach's feedback and the call's score after it.
+    expected_act = Column(String(32), nullable=True)
+    feedback = Column(JSON, nullable=True)
+    score = Column(Float, nullable=True)
     created_at = timestamp_column()
 
     conversation = relationship("Conversation", back_populates="turns")
