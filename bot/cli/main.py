@@ -12,7 +12,7 @@ import importlib
 from typing import Sequence
 
 # Modules under bot.cli that contribute sub-commands, in the order `--help` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("nlu", "serve", "db", "offers", "corpus", "churn", "users")
+COMMAND_MODULES: tuple[str, ...] = ("nlu", "serve", "db", "offers", "corpus", "churn", "users", "practice", "desk")
 
 
 def build_parser() -> argparse.ArgumentParser:
