@@ -134,7 +134,9 @@ def test_a_line_the_model_reads_otherwise_is_never_said(engine: PracticeEngine, 
     spec = spec_from_choice(reason="reason_price_high", need="rational", difficulty="easy", seed=3)
     state, simulator = prepared(engine, dialogue_database_url, spec)
     misread = "谢谢你们这些年的服务"  # a thank-you, offered as the only rational price complaint
-    simulator.book.examples = {**simulator.book.examples, ("reason_price_high", "rational"): (misread,)}
+    examples = {**simulator.book.examples, ("reason_price_high", "rational"): (misread,)}
+    book = LineBook(state.profile, spec.seed, examples=examples)
+    simulator = Simulator(spec, simulator.facts, engine.strategies, book, engine.readback, state.customer)
     line = asyncio.run(simulator.say("reason_price_high", "rational"))
     assert line.text != misread
     assert (line.intent, line.need) != ("reason_price_high", "rational")  # the next need was said instead

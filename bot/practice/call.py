@@ -37,7 +37,7 @@ from bot.practice.simulator import CustomerLine, CustomerState, Simulator, finis
 # The notional time of every practice call (due times in model answers are quoted from it): the same seed and
 # replies give the same output all day, whatever the clock says.
 CALL_TIME = time(10, 0)
-FACTS_KEPT = 256  # customers' facts kept in memory between replies
+KEPT = 256  # calls whose customer facts and lines are kept in memory between replies
 OUTCOME_LABELS: dict[str, str] = {
     "retained": "挽留成功",
     "kept_number": "保号留网",
@@ -124,6 +124,7 @@ class PracticeEngine:
         self.strategies = strategies or default_strategies()
         self.examples = examples
         self._facts: OrderedDict[tuple[int, date], CustomerFacts] = OrderedDict()
+        self._books: OrderedDict[tuple[str, int], LineBook] = OrderedDict()
 
     @classmethod
     def load(cls) -> PracticeEngine:
@@ -133,8 +134,18 @@ class PracticeEngine:
         return cls(NluParser.load("agent"), NluParser.load("customer"))
 
     # --- the parts of one call ------------------------------------------------------------------------------
+    def _book(self, state: CallState) -> LineBook:
+        """The customer's lines, kept between replies (filling them takes milliseconds; a reply has 50)."""
+        key = (state.profile.json(), state.spec.seed)
+        if key not in self._books:
+            self._books[key] = LineBook(state.profile, state.spec.seed, examples=self.examples)
+        self._books.move_to_end(key)
+        while len(self._books) > KEPT:
+            self._books.popitem(last=False)
+        return self._books[key]
+
     def _simulator(self, state: CallState, facts: CustomerFacts) -> Simulator:
-        book = LineBook(state.profile, state.spec.seed, examples=self.examples)
+        book = self._book(state)
         coach = self._coach(state, facts)
         return Simulator(
             state.spec, facts, self.strategies, book, self.readback, state.customer,
@@ -148,7 +159,7 @@ class PracticeEngine:
     def _remember(self, customer_id: int, today: date, facts: CustomerFacts) -> None:
         self._facts[(customer_id, today)] = facts
         self._facts.move_to_end((customer_id, today))
-        while len(self._facts) > FACTS_KEPT:
+        while len(self._facts) > KEPT:
             self._facts.popitem(last=False)
 
     def facts(self, session: Session, state: CallState) -> CustomerFacts:

@@ -93,6 +93,7 @@ def default_examples() -> dict[tuple[str, str], tuple[str, ...]]:
     return examples_by_label(get_settings().nlu_data_dir / "customer")
 
 
+@lru_cache(maxsize=8192)
 def _is_traditional(text: str) -> bool:
     """The trainee's screen is in simplified characters; a line typed in traditional ones is left out."""
     return any(CJK.match(ch) and normalize_text(ch) != ch for ch in text)
@@ -127,12 +128,18 @@ class LineBook:
         self.seed = seed
         self.examples = examples if examples is not None else default_examples()
         self.rules = rules or load_rules()
+        self._candidates: dict[tuple[str, str], list[str]] = {}
 
     def candidates(self, intent: str, need: str) -> list[str]:
-        """Every example of (intent, need) that fits the profile, filled, in the seed's order."""
-        filled = [self.fill(text, intent) for text in self.examples.get((intent, need), ())]
-        lines = list(dict.fromkeys(line for line in filled if line))
-        return sorted(lines, key=lambda line: zlib.crc32(f"{self.seed}|{intent}|{need}|{line}".encode()))
+        """Every example of (intent, need) that fits the profile, filled, in the seed's order (worked out once
+        per book: a call keeps its book between replies)."""
+        if (intent, need) not in self._candidates:
+            filled = [self.fill(text, intent) for text in self.examples.get((intent, need), ())]
+            lines = list(dict.fromkeys(line for line in filled if line))
+            self._candidates[(intent, need)] = sorted(
+                lines, key=lambda line: zlib.crc32(f"{self.seed}|{intent}|{need}|{line}".encode())
+            )
+        return self._candidates[(intent, need)]
 
     def fill(self, text: str, intent: str) -> str | None:
         """The example with the profile's values in it, or None when it contradicts the profile."""

@@ -184,6 +184,10 @@ def _criterion(turns: list[TurnEvidence], cid: str, *, fix_reason: bool, insiste
         return (1.0, "") if any(t.has("agent_empathize") for t in turns) else (0.0, "没有先确认客户的诉求")
     if cid == "solution":
         return _commitment(turns, partial=0.5) if fix_reason else _offer_solution(turns)
+    if cid in ("timing", "restraint") and proposal is None:
+        # Nothing offered: right for a fault that a promised fix answers, no free points for a call without any.
+        fixed = fix_reason and _commitment(turns, partial=0.0)[0] > 0
+        return (1.0, "") if fixed else (0.0, "没有给出解决办法")
     if cid == "timing":
         early = _first(turns, lambda t: t.proposes and not t.reason_known)
         return (0.0, f"第{early.turn}句：还不知道真实原因就推荐方案") if early else (1.0, "")
