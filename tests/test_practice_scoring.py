@@ -105,3 +105,14 @@ def test_every_rubric_point_quotes_a_seed_and_the_points_add_up_to_100() -> None
         assert sum(c.points for point in rules.points for c in point.applicable(need)) == 100
     assert all(point.quote and point.seed for point in rules.points)
     assert {v.id for v in rules.violations} == {"agent_argue", "agent_overpromise", "agent_disparage"}
+
+
+def test_the_rubric_document_quotes_every_point_and_violation() -> None:
+    from bot.config import get_settings
+
+    document = (get_settings().project_root / "docs" / "PRACTICE_RUBRIC.md").read_text(encoding="utf-8")
+    rules = rubric()
+    for item in (*rules.points, *rules.violations):
+        assert item.title in document
+        for sentence in item.quote.replace(" ", "").split("。"):
+            assert sentence in document.replace(" ", ""), sentence

@@ -146,9 +146,9 @@ def _print_report(report: Any, sink: IO[str]) -> None:
     sink.write(f"\n== 练习报告：{report.scenario}\n结果：{report.outcome_label}    总分：{report.score.score:g}/100\n")
     for point in report.score.breakdown:
         sink.write(f"  {point.title}：{point.points:g}/{point.max}\n")
-        for criterion in point.criteria:
-            if criterion.note and criterion.points < criterion.max:
-                sink.write(f"    - {criterion.note}\n")
+        notes = [c.note for c in point.criteria if c.note and c.points < c.max]
+        for note in dict.fromkeys(notes):
+            sink.write(f"    - {note}\n")
     for penalty in report.score.penalties:
         sink.write(f"  违规（第{penalty.turn}句）{penalty.title}「{penalty.text}」：-{penalty.points}\n")
 

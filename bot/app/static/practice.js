@@ -84,7 +84,7 @@
       const row = element("tr");
       row.appendChild(element("td", "", point.title));
       row.appendChild(element("td", "", point.points + " / " + point.max));
-      const notes = point.criteria.filter((c) => c.note && c.points < c.max).map((c) => c.note);
+      const notes = [...new Set(point.criteria.filter((c) => c.note && c.points < c.max).map((c) => c.note))];
       const cell = element("td", "", notes.join("；") || "✓");
       cell.appendChild(element("small", "quote", "依据：" + point.quote));
       row.appendChild(cell);
