@@ -585,6 +585,10 @@ class _Turn:
             if not self.ask_phone():
                 self.general_help()
             return
+        strategy = self.strategy()
+        if strategy is not None and strategy.fix and self.open_fix() is None:
+            self.act_on_reason()  # a fault: the fix first, whatever the customer asks for
+            return
         before = len(self.decision.propose)
         if len(state.proposed) < 2:
             offers = suitable_offers(
@@ -925,6 +929,8 @@ class _Turn:
         state.leave_topic = topic
         self.say(f"utter_how_to_leave_{topic}")
         state.last_step = "how_to_leave"
+        if self.facts is None and state.phone_asks == 0:
+            self.ask_phone()  # the account says whether a contract or a debt stands in the way
         if (state.offers_refused or state.keep_number_done) and not state.closed:
             state.closed = True
             self.decision.outcome = state.outcome = "lost"
