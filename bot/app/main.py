@@ -26,7 +26,7 @@ from bot import __version__
 from bot.app.api_docs import install_api_docs, openapi_url
 from bot.app.errors import install_error_handlers
 from bot.app.request_checks import BodySizeLimit
-from bot.app.routers import auth, health, nlu, rest, webchat, wechat
+from bot.app.routers import auth, desk, desk_api, health, nlu, practice, rest, webchat, wechat
 from bot.app.state import AppState
 from bot.config import get_settings
 from bot.logging_setup import configure_rasa_structlog
@@ -102,6 +102,7 @@ def create_app(
                 await _load_dialogue(state, model_paths.get(role))
             else:
                 await _load_parser(state, role, model_paths.get(role))
+        practice.enable(app, state.parsers)
         yield
 
     settings = get_settings()
@@ -122,4 +123,7 @@ def create_app(
     app.include_router(wechat.router)
     app.include_router(webchat.router)
     app.include_router(auth.router)
+    app.include_router(desk.router)
+    app.include_router(desk_api.router)
+    app.include_router(practice.router)
     return app
