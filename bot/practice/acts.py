@@ -89,17 +89,6 @@ class ReplyActs:
         """The same reading with `act` added (the call adds a proposal it recognised by the offer named)."""
         return replace(self, acts=tuple(dict.fromkeys([*self.acts, act])))
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "acts": list(self.acts),
-            "clauses": [{"text": c.text, "act": c.act, "confidence": c.confidence} for c in self.clauses],
-            "violations": [{"act": v.act, "text": v.text, "cue": v.cue} for v in self.violations],
-            "time_frame": self.time_frame,
-            "probes": list(self.probes),
-            "self_intro": self.self_intro,
-            "closing": self.closing,
-        }
-
 
 @dataclass(frozen=True)
 class Cues:

@@ -57,7 +57,6 @@ MAX_TURNS = 12  # trainee replies before the customer gives up
 REFUSALS_TO_INSIST = 2  # offers turned down before the customer insists on leaving
 LINE_TRIES = 8  # candidate lines read back per (intent, need) before the next need is tried
 REVEALS = ("polite", "evade", "real", "details")
-OUTCOMES: tuple[str, ...] = ("retained", "kept_number", "lost", "escalated")
 
 
 class CustomerLine(BaseModel):
