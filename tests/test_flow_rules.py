@@ -153,3 +153,13 @@ def test_an_unknown_contract_is_checked_never_denied() -> None:
     unknown = decide(FlowState(), question, Identity(facts=facts))
     assert "utter_no_contract" not in [line.response for line in unknown.lines]
     assert unknown.open_tickets == ["callback"]
+
+
+def test_people_are_no_place_and_a_demand_before_any_reason_is_no_choice() -> None:
+    from bot.flow.decide import place_in
+
+    assert place_in("人家那边的客户经理天天打电话") is None and place_in("成都那边能装吗") == "成都"
+    facts = _customer(100, 3000, 128)
+    first = decide(FlowState(), Message("reason_device_problem", "rational", "我要求把这台问题机直接换成新机"),
+                   Identity(facts=facts))
+    assert first.state.pending is None and "utter_confirm_enrolment" not in [line.response for line in first.lines]

@@ -82,10 +82,15 @@ NO_COMPENSATION = re.compile(r"(不要|不用|不是要|不稀罕|别给我)(什
 INSISTS = re.compile(r"每次都|老是这么说|又是|到底|还要等|等了|催|别敷衍|怎么还|还没")
 
 
+# Words before 「那边」 that point at people, not places (「人家那边」「你们这边」).
+NOT_PLACES = frozenset({"人家", "别家", "他们", "我们", "你们", "对方", "客户", "经理", "那家", "这家"})
+
+
 def place_in(text: str) -> str | None:
     """The place a message names, as the customer wrote it."""
     match = PLACE.search(text) or MOVING_TO.search(text)
-    return next((group for group in match.groups() if group), None) if match else None
+    place = next((group for group in match.groups() if group), None) if match else None
+    return None if place is None or any(word in place for word in NOT_PLACES) else place
 
 
 @dataclass(frozen=True)
@@ -227,6 +232,7 @@ class _Turn:
             CHOOSING.search(self.text)
             and not QUESTION.search(self.text)
             and intent not in NO_INTENTS
+            and (state.reason or state.put() or state.listed)  # a choice comes after listening, never before
             and self.names_a_product()
         ):
             self.choose()

@@ -117,7 +117,7 @@ class Coach:
     ) -> None:
         named = offer is not None and offer.code is not None and not offer.keep_number
         if reply.has("agent_propose") and named:
-            assert offer is not None and offer.code is not None
+            assert offer is not None and offer.code is not None  # nosec B101 - `named` checked both (type narrowing)
             after.proposed = [code for code in after.proposed if code not in expected.proposes or code == offer.code]
             if offer.code not in after.proposed:
                 after.proposed.append(offer.code)

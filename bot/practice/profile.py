@@ -138,7 +138,7 @@ def _candidates(session: Session, spec: ScenarioSpec, today: date) -> list[Custo
             )
         )
     customers = list(session.execute(query).scalars())
-    random.Random(spec.seed).shuffle(customers)
+    random.Random(spec.seed).shuffle(customers)  # nosec B311 - reproducible scenarios, not security
     return customers
 
 
@@ -175,7 +175,7 @@ def choose_customer(
 
 def build_profile(customer: Customer, facts: CustomerFacts, spec: ScenarioSpec) -> Profile:
     """The profile with the values the customer's words will use, drawn from the seed."""
-    rng = random.Random(spec.seed ^ 0x5EED)
+    rng = random.Random(spec.seed ^ 0x5EED)  # nosec B311 - reproducible scenarios, not security
     reasons = {spec.reason, spec.polite_reason}
     competitor = price = destination = overcharge = None
     if "reason_competitor_offer" in reasons:

@@ -136,7 +136,7 @@ def library(path: Path = LIBRARY_FILE) -> Library:
 
 def random_spec(seed: int) -> ScenarioSpec:
     """A scenario drawn from `seed`: any reason, need, difficulty and temperament."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311 - reproducible scenarios, not security
     reason = rng.choice(taxonomy.reason_intents())
     difficulty = rng.choice(DIFFICULTIES)
     return ScenarioSpec(

@@ -122,7 +122,7 @@ class Simulator:
         self.readback = readback
         self.state = state
         strategy = strategies.of(spec.reason)
-        assert strategy is not None  # the scenario's reason is one of the taxonomy's
+        assert strategy is not None  # nosec B101 - the scenario's reason is one of the taxonomy's (type narrowing)
         self.strategy = strategy
 
     # --- words --------------------------------------------------------------------------------------------

@@ -141,7 +141,7 @@ def _turn(result: TurnResult, report: Report | None, *, exam: bool) -> dict[str,
 def practice_page(
     request: Request, user: User = Depends(page_user), session: SessionData | None = Depends(session_data)
 ) -> Response:
-    assert session is not None  # the role check admitted a signed-in session
+    assert session is not None  # nosec B101 - the role check admitted a signed-in session (for the type checker)
     reasons = [(reason, description(reason).split("（")[0]) for reason in reason_intents()]
     context = {
         "user": user,
