@@ -161,7 +161,8 @@ def test_without_the_models_the_api_says_why(practice_url: str) -> None:
 def test_a_whole_call_in_the_browser(app_client: TestClient, practice_url: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    from tests.test_webchat_browser import CHROMIUM, REPLY_TIMEOUT_MS, served
+    from tests.browser_testing import CHROMIUM, served
+    from tests.test_webchat_browser import REPLY_TIMEOUT_MS
 
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium not found at {CHROMIUM}")

@@ -1,77 +1,34 @@
 """The web chat page in headless Chromium, against the app served by uvicorn with the real customer model.
 
 The app is the session's `dialogue_app` (conftest: the real model, in-process actions, a seeded SQLite
-database), served on a free port by uvicorn in a background thread — the browser talks HTTP to it like a
-phone would. Chromium is Debian's (/usr/bin/chromium); Playwright cannot download its own here.
+database), served on a free port by uvicorn in a background thread (tests/browser_testing.py) — the browser
+talks HTTP to it like a phone would.
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect
 from sqlalchemy import select
 
 from bot.app.main import create_app
 from bot.app.state import AppState
 from bot.db.models import Customer
 from bot.db.session import session_scope
+from tests.browser_testing import browser, served  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 LEAVE_REASON = "隔壁联通的套餐便宜多了，我想转过去"
 # Answers that keep a retention conversation going until the bot offers something.
 FOLLOW_UPS = ("你们有什么优惠吗", "我还是觉得太贵了", "有没有更便宜的套餐")
 REPLY_TIMEOUT_MS = 30_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        message = f"Chromium not found at {CHROMIUM} (Debian package `chromium`)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield browser
-        browser.close()
-
-
-@contextmanager
-def served(app: FastAPI) -> Iterator[str]:
-    """`app` on a free port (the socket is bound first, so no other process can take the port)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    # lifespan off: a loaded app keeps its state; the page-only app needs none
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", ws="none", log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 @contextmanager

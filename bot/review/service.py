@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from fastapi import HTTPException, status
+from fastapi import Depends, HTTPException, status
 from sqlalchemy.orm import Session
 
 from bot.auth.dependencies import account_session
@@ -18,10 +18,15 @@ EVERY_ROLE = ("supervisor", "admin", "trainee")  # the inbox and transcripts: tr
 DESK_ROLES = STAFF_ROLES  # everything else
 
 
-def desk_db() -> Iterator[Session]:
+def _unit_of_work() -> Iterator[Session]:
     """One unit of work per request (committed at the end); an unreachable database is a 503."""
     with account_session() as session:
         yield session
+
+
+# Committed before the answer is sent ("function" scope; the default "request" commits after it): the page a
+# form's 303 leads to is requested at once and must see the write.
+desk_db = Depends(_unit_of_work, scope="function")
 
 
 @contextmanager

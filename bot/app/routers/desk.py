@@ -35,7 +35,9 @@ from bot.review.transcript import transcript, visible_conversation
 from bot.taxonomy import agent_acts, customer_intents, needs, reason_intents
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
-TEMPLATES.env.filters["china_time"] = lambda moment: moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M") if moment else ""
+TEMPLATES.env.filters["china_time"] = (
+    lambda moment: moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M") if moment else ""
+)
 
 router = APIRouter(tags=["desk pages"], include_in_schema=False)
 any_user = require_page_role(*EVERY_ROLE)
@@ -58,7 +60,7 @@ def inbox(
     query: InboxFilter = Depends(inbox_filter),
     user: User = Depends(any_user),
     session: SessionData | None = Depends(session_data),
-    db: Session = Depends(desk_db),
+    db: Session = desk_db,
 ) -> Response:
     with answered():
         page = inbox_page(db, user, query, low_confidence_below=get_settings().desk_low_confidence)
@@ -80,7 +82,7 @@ def conversation_page(
     conversation_id: int,
     user: User = Depends(any_user),
     session: SessionData | None = Depends(session_data),
-    db: Session = Depends(desk_db),
+    db: Session = desk_db,
 ) -> Response:
     with answered():
         view = transcript(db, user, conversation_id)
@@ -90,7 +92,7 @@ def conversation_page(
 
 @router.post("/desk/conversations/{conversation_id}/tags")
 def tag(conversation_id: int, tag: str = Form(...), remove: str = Form(""), user: User = Depends(staff),
-        db: Session = Depends(desk_db)) -> Response:
+        db: Session = desk_db) -> Response:
     with answered():
         visible_conversation(db, user, conversation_id)
         if remove:
@@ -102,7 +104,7 @@ def tag(conversation_id: int, tag: str = Form(...), remove: str = Form(""), user
 
 @router.post("/desk/conversations/{conversation_id}/comments")
 def comment(conversation_id: int, body: str = Form(...), user: User = Depends(staff),
-            db: Session = Depends(desk_db)) -> Response:
+            db: Session = desk_db) -> Response:
     with answered():
         marks.add_comment(db, user, body, conversation_id=visible_conversation(db, user, conversation_id).id)
     return _back(f"/desk/conversations/{conversation_id}")
@@ -110,7 +112,7 @@ def comment(conversation_id: int, body: str = Form(...), user: User = Depends(st
 
 @router.post("/desk/conversations/{conversation_id}/reviewed")
 def reviewed(conversation_id: int, reviewed: str = Form("1"), user: User = Depends(staff),
-             db: Session = Depends(desk_db)) -> Response:
+             db: Session = desk_db) -> Response:
     with answered():
         marks.set_reviewed(db, visible_conversation(db, user, conversation_id).id, user, reviewed == "1")
     return _back(f"/desk/conversations/{conversation_id}")
@@ -118,7 +120,7 @@ def reviewed(conversation_id: int, reviewed: str = Form("1"), user: User = Depen
 
 @router.post("/desk/turns/{turn_id}/relabel")
 def relabel_turn(turn_id: int, field: str = Form(...), value: str = Form(...), user: User = Depends(staff),
-                 db: Session = Depends(desk_db)) -> Response:
+                 db: Session = desk_db) -> Response:
     with answered():
         turn = visible_turn(db, user, turn_id)
         relabel(db, turn, field, value, user)
@@ -126,7 +128,7 @@ def relabel_turn(turn_id: int, field: str = Form(...), value: str = Form(...), u
 
 
 @router.post("/desk/export")
-def export(conversation_id: int = Form(0), user: User = Depends(staff), db: Session = Depends(desk_db)) -> Response:
+def export(conversation_id: int = Form(0), user: User = Depends(staff), db: Session = desk_db) -> Response:
     report = export_training(db, get_settings().nlu_data_dir)
     message = (
         f"已导出：客户 {report.written.get('customer', 0)} 条，坐席 {report.written.get('agent', 0)} 条；"
@@ -137,7 +139,7 @@ def export(conversation_id: int = Form(0), user: User = Depends(staff), db: Sess
 
 @router.get("/desk/tickets", response_class=HTMLResponse)
 def ticket_page(request: Request, user: User = Depends(staff), session: SessionData | None = Depends(session_data),
-                db: Session = Depends(desk_db)) -> Response:
+                db: Session = desk_db) -> Response:
     assignees = db.execute(
         select(User).where(User.role.in_(DESK_ROLES), User.active).order_by(User.display_name)
     ).scalars().all()
@@ -147,7 +149,7 @@ def ticket_page(request: Request, user: User = Depends(staff), session: SessionD
 
 @router.post("/desk/tickets/{ticket_id}/assign")
 def assign(ticket_id: int, assignee: int = Form(...), user: User = Depends(staff),
-           db: Session = Depends(desk_db)) -> Response:
+           db: Session = desk_db) -> Response:
     with answered():
         tickets.assign(db, ticket_id, assignee)
     return _back("/desk/tickets")
@@ -155,7 +157,7 @@ def assign(ticket_id: int, assignee: int = Form(...), user: User = Depends(staff
 
 @router.post("/desk/tickets/{ticket_id}/comments")
 def ticket_comment(ticket_id: int, body: str = Form(...), user: User = Depends(staff),
-                   db: Session = Depends(desk_db)) -> Response:
+                   db: Session = desk_db) -> Response:
     with answered():
         tickets.comment(db, ticket_id, user, body)
     return _back("/desk/tickets")
@@ -163,7 +165,7 @@ def ticket_comment(ticket_id: int, body: str = Form(...), user: User = Depends(s
 
 @router.post("/desk/tickets/{ticket_id}/resolve")
 def resolve(ticket_id: int, resolution: str = Form(...), status_: str = Form("resolved", alias="status"),
-            user: User = Depends(staff), db: Session = Depends(desk_db)) -> Response:
+            user: User = Depends(staff), db: Session = desk_db) -> Response:
     with answered():
         tickets.resolve(db, ticket_id, resolution, status_)
     return _back("/desk/tickets")
@@ -171,6 +173,6 @@ def resolve(ticket_id: int, resolution: str = Form(...), status_: str = Form("re
 
 @router.get("/desk/figures", response_class=HTMLResponse)
 def figures_page(request: Request, user: User = Depends(staff), session: SessionData | None = Depends(session_data),
-                 db: Session = Depends(desk_db)) -> Response:
+                 db: Session = desk_db) -> Response:
     drawn = [(figure, Markup(charts.to_svg(figure))) for figure in all_figures(db)]  # nosec B704 - escaped in charts
     return _page(request, "desk_figures.html", user, session, figures=drawn)

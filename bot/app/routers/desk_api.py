@@ -44,20 +44,20 @@ class ExportOut(BaseModel):
 
 @router.get("/conversations", response_model=InboxPage)
 def conversations(
-    query: InboxFilter = Depends(inbox_filter), user: User = Depends(any_user), db: Session = Depends(desk_db)
+    query: InboxFilter = Depends(inbox_filter), user: User = Depends(any_user), db: Session = desk_db
 ) -> InboxPage:
     with answered():
         return inbox_page(db, user, query, low_confidence_below=get_settings().desk_low_confidence)
 
 
 @router.get("/conversations/{conversation_id}", response_model=Transcript)
-def conversation(conversation_id: int, user: User = Depends(any_user), db: Session = Depends(desk_db)) -> Transcript:
+def conversation(conversation_id: int, user: User = Depends(any_user), db: Session = desk_db) -> Transcript:
     with answered():
         return transcript(db, user, conversation_id)
 
 
 @router.get("/conversations/{conversation_id}/story", response_class=PlainTextResponse)
-def story(conversation_id: int, user: User = Depends(staff), db: Session = Depends(desk_db)) -> Response:
+def story(conversation_id: int, user: User = Depends(staff), db: Session = desk_db) -> Response:
     with answered():
         text = story_yaml(db, visible_conversation(db, user, conversation_id))
     return PlainTextResponse(text, media_type="application/yaml; charset=utf-8")
@@ -65,7 +65,7 @@ def story(conversation_id: int, user: User = Depends(staff), db: Session = Depen
 
 @router.post("/turns/{turn_id}/corrections", status_code=201)
 def correct_turn(
-    turn_id: int, body: CorrectionIn, user: User = Depends(staff), db: Session = Depends(desk_db)
+    turn_id: int, body: CorrectionIn, user: User = Depends(staff), db: Session = desk_db
 ) -> dict[str, str | None]:
     with answered():
         correction = relabel(db, visible_turn(db, user, turn_id), body.field, body.value, user)
@@ -73,17 +73,17 @@ def correct_turn(
 
 
 @router.post("/export-training", response_model=ExportOut)
-def export(user: User = Depends(staff), db: Session = Depends(desk_db)) -> ExportOut:
+def export(user: User = Depends(staff), db: Session = desk_db) -> ExportOut:
     return ExportOut.of(export_training(db, get_settings().nlu_data_dir))
 
 
 @router.get("/tickets", response_model=list[tickets.QueueItem])
-def ticket_queue(user: User = Depends(staff), db: Session = Depends(desk_db)) -> list[tickets.QueueItem]:
+def ticket_queue(user: User = Depends(staff), db: Session = desk_db) -> list[tickets.QueueItem]:
     return tickets.open_tickets(db)
 
 
 @router.get("/figures/{name}.csv", response_class=PlainTextResponse)
-def figure_csv(name: str, user: User = Depends(staff), db: Session = Depends(desk_db)) -> Response:
+def figure_csv(name: str, user: User = Depends(staff), db: Session = desk_db) -> Response:
     for figure in all_figures(db):
         if figure.name == name:
             return PlainTextResponse(
