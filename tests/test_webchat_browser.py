@@ -14,20 +14,19 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, Route, expect
-from sqlalchemy import select
 
 from bot.app.main import create_app
 from bot.app.state import AppState
-from bot.db.models import Customer
-from bot.db.session import session_scope
 from tests.browser_testing import browser, served  # noqa: F401 - fixtures
+from tests.seeded_customers import a_customer_phone
 
 pytestmark = pytest.mark.slow
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 LEAVE_REASON = "隔壁联通的套餐便宜多了，我想转过去"
 # Answers that keep a retention conversation going until the bot offers something.
-FOLLOW_UPS = ("你们有什么优惠吗", "我还是觉得太贵了", "有没有更便宜的套餐")
+# The bot listens first (the reason is probed once more), then proposes: 「没有了」 confirms the reason.
+FOLLOW_UPS = ("没有了，就是这个原因", "你们有什么优惠吗", "有没有更便宜的套餐")
 REPLY_TIMEOUT_MS = 30_000
 
 
@@ -69,11 +68,6 @@ def page_without_dialogue(browser: Browser) -> Iterator[Page]:
         yield page
 
 
-def a_customer_phone(url: str) -> str:
-    with session_scope(url) as session:
-        return session.execute(select(Customer.phone).where(Customer.status == "正常").order_by(Customer.id)).scalar()
-
-
 def send(page: Page, text: str) -> None:
     """Type and send a message, then wait for the bot's answer to be on the page."""
     bot_messages = page.locator(".message.bot").count()
@@ -85,7 +79,8 @@ def send(page: Page, text: str) -> None:
 
 def test_a_conversation_with_offer_buttons_survives_a_reload(page: Page, dialogue_database_url: str) -> None:
     page.get_by_text("演示设置").click()
-    page.get_by_label("手机号").fill(a_customer_phone(dialogue_database_url))
+    phone = a_customer_phone(dialogue_database_url, with_an_offer_for="reason_competitor_offer")
+    page.get_by_label("手机号").fill(phone)
 
     page.get_by_label("输入消息").fill(LEAVE_REASON)
     page.get_by_role("button", name="发送").click()

@@ -26,11 +26,12 @@ from bot.app.state import AppState
 from bot.channels.wechat import texts
 from bot.channels.wechat.conversation import REPLY_BUDGET_SECONDS, WechatConversations
 from bot.corpus import lines_of
-from bot.db.models import Conversation, Customer, Turn, WechatMessage, WechatUser
+from bot.db.models import Conversation, Turn, WechatMessage, WechatUser
 from bot.db.queries.wechat import bind_phone, bound_phone
 from bot.db.seed import default_as_of, seed_database
 from bot.db.session import get_engine, session_scope
 from bot.dialogue.service import TURN_FAILED
+from tests.seeded_customers import a_customer_phone
 from tests.test_wechat_protocol import (
     AES_APPID,
     AES_KEY,
@@ -390,22 +391,6 @@ def live(dialogue_app: TestClient, wechat_env: str) -> TestClient:
     """
     seed_database(wechat_env, customers=50, seed=7, as_of=default_as_of(date.today()))
     return dialogue_app
-
-
-def a_customer_phone(url: str, *, with_an_offer_for: str | None = None) -> str:
-    """A seeded customer's phone; with a reason, one the flow has a suitable offer for."""
-    from bot.flow.facts import load_customer_facts
-    from bot.flow.offer_policy import suitable_offers
-    from bot.flow.strategy import strategies
-
-    with session_scope(url) as session:
-        customers = session.execute(select(Customer).where(Customer.status == "正常").order_by(Customer.id))
-        for customer in customers.scalars():
-            if with_an_offer_for is None or suitable_offers(
-                load_customer_facts(session, customer, date.today(), None), strategies(), with_an_offer_for
-            ):
-                return customer.phone
-    pytest.fail(f"no seeded customer has an offer for {with_an_offer_for}")
 
 
 def customer_turns(url: str, openid: str) -> list[str]:

@@ -29,6 +29,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, ValidationError
 
+from bot.app.request_checks import JsonRoute
 from bot.app.routers.webchat import SECURITY_HEADERS
 from bot.auth.csrf import CSRF_FIELD
 from bot.auth.dependencies import account_session, require_page_role, require_role, session_data
@@ -50,7 +51,7 @@ ROLES = ("trainee", "supervisor", "admin")
 NO_STORE = {"Cache-Control": "no-store"}
 MAX_REPLY = 500  # characters: a reply on the phone, not an essay
 
-router = APIRouter(tags=["practice"])
+router = APIRouter(tags=["practice"], route_class=JsonRoute)
 page_user = require_page_role(*ROLES)
 api_user = require_role(*ROLES)
 
