@@ -555,15 +555,9 @@ class _Turn:
         if self.facts is None:
             return None
         state = self.state
-        plan = keep_number_plan(self.facts, self.strategies, state.rejected, needs_sms=state.needs_sms)
-        if plan is None and asked:
-            plans = [
-                o for o in self.facts.offers
-                if o.type == "保号套餐" and o.eligible and o.code not in state.rejected
-                and not (state.needs_sms and keeps_no_sms(o))
-            ]
-            plan = min(plans, key=lambda o: (o.monthly_price or 0, o.code), default=None)
-        return plan
+        return keep_number_plan(
+            self.facts, self.strategies, state.rejected, needs_sms=state.needs_sms, light_only=not asked
+        )
 
     def topic(self) -> str | None:
         """The offer fact a message asks about (通话, 短信, 流量, 违约金 …), if any."""

@@ -95,11 +95,17 @@ def keeps_no_sms(offer: OfferFacts) -> bool:
 
 
 def keep_number_plan(
-    facts: CustomerFacts, strategies: Strategies, exclude: Collection[str] = (), *, needs_sms: bool = False
+    facts: CustomerFacts,
+    strategies: Strategies,
+    exclude: Collection[str] = (),
+    *,
+    needs_sms: bool = False,
+    light_only: bool = True,
 ) -> OfferFacts | None:
     """The cheapest keep-number plan for a light user (停机保号 cuts calls and data: nobody else is offered it);
-    one that still receives SMS when the customer needs their bank codes."""
-    if not is_light_user(facts, strategies):
+    one that still receives SMS when the customer needs their bank codes. `light_only` False: for anyone who
+    asked how to keep their number."""
+    if light_only and not is_light_user(facts, strategies):
         return None
     plans = [
         o
