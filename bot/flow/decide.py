@@ -27,7 +27,6 @@ from bot.flow.wording import yuan
 from bot.nlu.text_normalization import normalize_text
 
 FALLBACK_INTENT = "nlu_fallback"
-VAGUE_INTENTS = frozenset({"request_cancel", "deny", FALLBACK_INTENT, "reject_offer"})
 YES_INTENTS = frozenset({"affirm", "accept_offer"})
 NO_INTENTS = frozenset({"deny", "reject_offer", "request_cancel"})
 QUESTION_INTENTS = frozenset(
