@@ -5,6 +5,7 @@ from bot.db.models.churn import ChurnModelVersion, ChurnScore
 from bot.db.models.conversation import Conversation, Turn
 from bot.db.models.customer import Customer, MonthlyUsage
 from bot.db.models.offer import Offer, OfferHistory
+from bot.db.models.practice import PracticePointScore
 from bot.db.models.retention import RetentionOutcome
 from bot.db.models.review import ReviewComment, ReviewMark, ReviewTag, TurnCorrection
 from bot.db.models.ticket import Ticket
@@ -22,6 +23,7 @@ __all__ = [
     "MonthlyUsage",
     "Offer",
     "OfferHistory",
+    "PracticePointScore",
     "RetentionOutcome",
     "ReviewComment",
     "ReviewMark",

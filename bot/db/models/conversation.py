@@ -33,6 +33,10 @@ class Conversation(Base):
     scenario = Column(JSON, nullable=True)
     practice_state = Column(JSON, nullable=True)
     score = Column(Float, nullable=True)
+    # The scenario's leave reason and need as columns (also in `scenario`), so the inbox filters practice calls
+    # by them as it filters customer conversations by their retention outcome's.
+    scenario_reason = Column(String(64), nullable=True)
+    scenario_need = Column(String(16), nullable=True)
 
     customer = relationship("Customer")
     turns = relationship(
