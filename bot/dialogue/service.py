@@ -15,6 +15,12 @@ Two rules hold here for every channel, so no channel can forget them:
 - **A failed turn apologises.** When the turn fails (a store, the model, anything Rasa does not catch itself),
   the customer gets one line saying so and asking to send the message again, and the failure is logged with
   the sender; nothing the turn said before failing goes out, because it was not recorded either.
+- **A turn that cannot start is refused.** When the sender's lock cannot be taken (the Redis lock store of
+  several instances does not answer), nothing ran: `handle` raises `DialogueUnavailable`, which the REST
+  channel answers 503 so a client knows to send again, rather than an apology that looks like a reply.
+- **Text is capped before parsing.** At most MAX_MESSAGE_CHARS characters of a message reach the NLU, whatever
+  the channel (REST refuses longer ones with 400; a WeChat message is cut): parsing grows with the length, and
+  one 20,000-character message would hold the process for seconds.
 """
 
 from __future__ import annotations
@@ -36,9 +42,14 @@ from bot.nlu.parser import guard_intent_prefix
 logger = logging.getLogger(__name__)
 
 HEALTH_TIMEOUT_SECONDS = 3.0
+MAX_MESSAGE_CHARS = 2000
 # The answer to a failed turn. Not the corpus' utter_service_error: that line says the case was recorded and a
 # colleague will call back, which nothing arranges when the turn itself failed; this one promises nothing.
 TURN_FAILED = "抱歉，系统刚才开了个小差，没能处理您的消息。麻烦您稍后再发一次，给您添麻烦了。"
+
+
+class DialogueUnavailable(RuntimeError):
+    """The turn did not start: the sender's lock could not be taken (the lock store does not answer)."""
 
 
 @dataclass(frozen=True)
@@ -171,18 +182,27 @@ class DialogueService:
         `channel` is one of CHANNELS (web, wechat, rest, ...); `metadata` reaches the actions with the message
         (`tracker.latest_message["metadata"]`; the web chat and WeChat channels put the customer's `phone`
         there). A "/" message runs as an intent only when the bot's last reply offered it as a button; a turn
-        that fails is logged and answered with TURN_FAILED (module docstring). Only an unknown channel raises
-        (ValueError): that is a bug in the caller, not a failed turn.
+        that fails is logged and answered with TURN_FAILED (module docstring). It raises DialogueUnavailable when
+        the turn could not start, and ValueError for an unknown channel (a bug in the caller, not a failed turn).
         """
         from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+        from rasa.core.lock_store import LockError
 
         if channel not in CHANNELS:
             raise ValueError(f"unknown channel {channel!r}; expected one of {list(CHANNELS)}")
+        if len(text) > MAX_MESSAGE_CHARS:
+            logger.info("Sender %r wrote %d characters; the first %d are read", sender_id, len(text), MAX_MESSAGE_CHARS)
+            text = text[:MAX_MESSAGE_CHARS]
         collector = CollectingOutputChannel()
         try:
             text = await self._unless_unoffered_payload(sender_id, text)
             message = UserMessage(text, collector, sender_id, input_channel=channel, metadata=metadata or None)
             await self.agent.handle_message(message)
+        except LockError as exc:
+            logger.error("No lock for sender %r, the message was not handled: %s", sender_id, exc)
+            raise DialogueUnavailable(
+                "the lock store does not answer: the message was not handled, send it again"
+            ) from exc
         except Exception:  # noqa: BLE001 - the customer gets an apology, the operator the traceback
             logger.exception("The dialogue failed on a message of sender %r; answered with an apology", sender_id)
             return [{"recipient_id": sender_id, "text": TURN_FAILED}]

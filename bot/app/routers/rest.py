@@ -15,15 +15,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, HTTPException, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StrictStr, validator
 
 from bot.app.request_checks import JsonRoute
 from bot.app.state import get_dialogue
-from bot.dialogue.service import DialogueService
+from bot.dialogue.service import MAX_MESSAGE_CHARS, DialogueService, DialogueUnavailable
 
-MAX_MESSAGE_CHARS = 2000
 MAX_SENDER_CHARS = 128  # conversations.sender_id
 MAX_METADATA_BYTES = 8192  # metadata is stored with every message in the tracker
 WEBCHAT_SOURCE = "webchat"
@@ -104,10 +103,13 @@ async def rest_health() -> dict[str, str]:
     responses={
         200: {"model": list[BotMessage], "description": "the bot's messages, possibly none"},
         400: {"description": "malformed body, missing sender, empty or too long message"},
-        503: {"description": "the dialogue model is not loaded (the detail says why)"},
+        503: {"description": "the dialogue is not loaded, or the lock store does not answer (the detail says which)"},
     },
 )
 async def webhook(body: RestMessage, service: DialogueService = Depends(get_dialogue)) -> JSONResponse:
     """The bot's replies to one message, exactly as Rasa's REST channel returns them (maybe an empty list)."""
-    messages = await service.handle(body.sender, body.message, channel=body.channel, metadata=body.metadata)
+    try:
+        messages = await service.handle(body.sender, body.message, channel=body.channel, metadata=body.metadata)
+    except DialogueUnavailable as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
     return JSONResponse(messages)
