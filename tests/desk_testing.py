@@ -15,13 +15,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.db.models import ChurnScore, ChurnModelVersion, Conversation, Customer, Offer, OfferHistory, RetentionOutcome
-from bot.db.models import Ticket, Turn
+from bot.db.models import PracticePointScore, Ticket, Turn
 from bot.db.session import session_scope
 from tests.auth_testing import accounts_url, add_user, cheap_hashing, client, sign_in  # noqa: F401 - fixtures
 
 PHONE = "13812341234"
 MASKED = "138****1234"
 NOW = datetime.now(timezone.utc)
+# The own practice call's points per rubric point (point, points, max): what the trend figure reads.
+OWN_POINTS = [("rapport", 10.0, 10), ("probing", 5.0, 25), ("need", 20.0, 20), ("offer", 12.0, 20),
+              ("keep_number", 5.0, 5), ("follow_up", 20.0, 20)]
 
 
 @dataclass(frozen=True)
@@ -32,8 +35,8 @@ class DeskData:
     other_trainee: int
     customer_conversation: int  # web, price_high, retained, low-confidence turn, a ticket and an offer
     wechat_conversation: int  # wechat, network_quality, open
-    own_practice: int  # the trainee's call, score 72
-    other_practice: int  # the other trainee's call, score 40
+    own_practice: int  # the trainee's call, price_high / rational, ended, score 72 (OWN_POINTS)
+    other_practice: int  # the other trainee's call, network_quality / emotional, open, score 40
     customer_turn: int  # the low-confidence customer turn of customer_conversation
     trainee_turn: int  # the trainee's turn of own_practice
     ticket: int  # overdue
@@ -70,8 +73,12 @@ def build(url: str) -> DeskData:
         web = conversation("web", NOW - timedelta(days=2), customer_id=customer.id, outcome="retained")
         wechat = conversation("wechat", NOW - timedelta(days=1), customer_id=customer.id)
         own = conversation("practice", NOW - timedelta(hours=5), user_id=users["tr1"], score=72.0, outcome="lost",
-                           scenario={"label": f"价格太贵，客户号码 {PHONE}"})
-        other = conversation("practice", NOW - timedelta(hours=4), user_id=users["tr2"], score=40.0)
+                           ended_at=NOW - timedelta(hours=4, minutes=50), scenario={"label": f"价格太贵，客户号码 {PHONE}"},
+                           scenario_reason="reason_price_high", scenario_need="rational")
+        other = conversation("practice", NOW - timedelta(hours=4), user_id=users["tr2"], score=40.0,
+                             scenario_reason="reason_network_quality", scenario_need="emotional")
+        db.add_all(PracticePointScore(conversation_id=own.id, point=point, points=points, max_points=worth)
+                   for point, points, worth in OWN_POINTS)
         low = _turn(web.id, 1, "customer", f"太贵了，我的号码{PHONE}", intent="reason_price_high",
                     intent_confidence=0.25, need="rational", need_confidence=0.9,
                     entities=[{"entity": "phone_number", "value": PHONE}])

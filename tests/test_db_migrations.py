@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from bot.db import migrate
 from bot.db.models import Base, ChurnModelVersion, Customer, MonthlyUsage, Ticket
+from bot.db.seed import clear_app_data
 from bot.db.session import get_engine, session_scope
 
 APP_TABLES = {
@@ -32,7 +34,41 @@ APP_TABLES = {
     "review_comments",
     "review_marks",
     "turn_corrections",
+    "practice_point_scores",
 }
+
+
+def test_0009_fills_the_scenario_columns_of_earlier_practice_calls(database_url: str) -> None:
+    """Practice calls stored before 0009 have their leave reason and need only in the scenario JSON; the
+    migration copies them out, so the desk's filters find old calls too."""
+    from sqlalchemy import text
+
+    migrate.upgrade(database_url)
+    with session_scope(database_url) as session:
+        clear_app_data(session)
+    migrate.downgrade(database_url, "0008")
+    try:
+        with get_engine(database_url).begin() as connection:
+            for sender, scenario in [
+                ("practice-old", {"label": "资费太贵", "spec": {"reason": "reason_price_high", "need": "emotional"}}),
+                ("practice-no-spec", {"label": "手写"}),
+            ]:
+                connection.execute(
+                    text("INSERT INTO conversations (mode, channel, sender_id, started_at, scenario) "
+                         "VALUES ('practice', 'practice', :sender, CURRENT_TIMESTAMP, :scenario)"),
+                    {"sender": sender, "scenario": json.dumps(scenario)},
+                )
+            connection.execute(text("INSERT INTO conversations (mode, channel, sender_id, started_at) "
+                                    "VALUES ('customer', 'web', 'web-1', CURRENT_TIMESTAMP)"))
+    finally:
+        migrate.upgrade(database_url)  # the PostgreSQL database is shared with later tests
+    with get_engine(database_url).connect() as connection:
+        rows = connection.execute(
+            text("SELECT sender_id, scenario_reason, scenario_need FROM conversations ORDER BY id")
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("practice-old", "reason_price_high", "emotional"), ("practice-no-spec", None, None), ("web-1", None, None)
+    ]
 
 
 def _customer(**overrides: object) -> dict[str, object]:

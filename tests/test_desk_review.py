@@ -3,6 +3,7 @@ exported as valid Rasa data without duplicates, the test story and the figures."
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from bot.nlu.dataset import read_examples
 from tests.desk_testing import DeskData, accounts_url, cheap_hashing, client, csrf, desk, nlu_copy  # noqa: F401
-from tests.desk_testing import signed_in
+from tests.desk_testing import NOW, signed_in
 
 
 def _ids(client: TestClient, **query: object) -> list[int]:
@@ -27,8 +28,15 @@ def test_inbox_filters(client: TestClient, desk: DeskData) -> None:
     assert _ids(client, channel="wechat") == [d.wechat_conversation]
     assert _ids(client, channel="practice", score_min=50) == [d.own_practice]
     assert _ids(client, score_max=50) == [d.other_practice]
-    assert _ids(client, reason="reason_price_high") == [d.customer_conversation]
-    assert _ids(client, need="emotional") == [d.wechat_conversation]
+    # a customer conversation's reason and need are its outcome's, a practice call's its scenario's
+    assert _ids(client, reason="reason_price_high") == [d.own_practice, d.customer_conversation]
+    assert _ids(client, need="emotional") == [d.other_practice, d.wechat_conversation]
+    assert _ids(client, channel="practice", reason="reason_network_quality") == [d.other_practice]
+    assert _ids(client, channel="practice", need="rational") == [d.own_practice]
+    rows = {row["id"]: row for row in client.get("/api/desk/conversations").json()["rows"]}
+    assert (rows[d.own_practice]["reason"], rows[d.own_practice]["need"]) == ("reason_price_high", "rational")
+    assert (rows[d.wechat_conversation]["reason"], rows[d.wechat_conversation]["need"]) == (
+        "reason_network_quality", "emotional")
     assert _ids(client, outcome="retained") == [d.customer_conversation]
     assert _ids(client, outcome="open") == [d.other_practice, d.wechat_conversation]
     assert _ids(client, band="高") == [d.wechat_conversation, d.customer_conversation]
@@ -185,7 +193,7 @@ def test_a_conversation_exports_as_a_rasa_test_story(client: TestClient, desk: D
 def test_figures_page_draws_svg_and_offers_csv(client: TestClient, desk: DeskData) -> None:
     signed_in(client, "sup")
     page = client.get("/desk/figures")
-    assert page.status_code == 200 and page.text.count("<svg") == 7 and "http://" not in page.text.replace(
+    assert page.status_code == 200 and page.text.count("<svg") == 8 and "http://" not in page.text.replace(
         'xmlns="http://www.w3.org/2000/svg"', "")
     csv_text = client.get("/api/desk/figures/retention_by_reason.csv").text.splitlines()
     assert csv_text[0] == "reason,decided,retained,rate"
@@ -195,6 +203,30 @@ def test_figures_page_draws_svg_and_offers_csv(client: TestClient, desk: DeskDat
     nlu = client.get("/api/desk/figures/nlu_confidence.csv").text.splitlines()
     assert nlu[0] == "day,turns,low_rate,fallback_rate" and len(nlu) >= 2
     assert client.get("/api/desk/figures/nope.csv").status_code == 404
+
+
+def test_rubric_point_trends_read_the_stored_points_of_ended_calls(client: TestClient, desk: DeskData) -> None:
+    from bot.db.models import Conversation, PracticePointScore
+    from bot.db.session import session_scope
+
+    with session_scope(None) as db:  # a second call ended the same day: each point's share is summed, not averaged
+        call = Conversation(mode="practice", channel="practice", sender_id="practice-second", user_id=desk.trainee,
+                            started_at=NOW, ended_at=NOW, score=50.0)
+        db.add(call)
+        db.flush()
+        db.add_all(PracticePointScore(conversation_id=call.id, point=point, points=0.0, max_points=worth)
+                   for point, worth in [("probing", 25), ("need", 20)])
+    signed_in(client, "sup")
+    lines = client.get("/api/desk/figures/rubric_point_trends.csv").text.splitlines()
+    assert lines[0] == "day,calls,rapport_score,probing_score,need_score,offer_score,keep_number_score,follow_up_score"
+    ends = {NOW.date(), (NOW - timedelta(hours=4, minutes=50)).date()}
+    if len(ends) == 1:  # both calls ended on one UTC day
+        assert lines[1:] == [f"{NOW.date()},2,100.0,10.0,50.0,60.0,100.0,100.0"]
+    else:
+        assert lines[1:] == [f"{min(ends)},1,100.0,20.0,100.0,60.0,100.0,100.0", f"{max(ends)},1,,0.0,0.0,,,"]
+    page = client.get("/desk/figures").text
+    section = page[page.index('id="rubric_point_trends"'):]
+    assert section.count("<polyline") >= 6 and "follow_up_score" in section
 
 
 def test_export_training_command(desk: DeskData, nlu_copy: Path) -> None:  # noqa: F811

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from bot.db.models import Conversation, OfferHistory, RetentionOutcome, Ticket, Turn
+from bot.db.models import Conversation, OfferHistory, PracticePointScore, RetentionOutcome, Ticket, Turn
 from bot.db.seed import default_as_of, seed_database
 from bot.db.session import session_scope
 from bot.practice.session import PracticeSessions
@@ -110,6 +110,15 @@ def test_a_call_is_stored_as_practice_turns_and_nothing_for_the_customer(
         trainee = [t for t in turns if t.role == "trainee"]
         assert len(trainee) == len(answers)
         assert all(t.actions and t.expected_act and t.feedback["recommended"] and t.score is not None for t in trainee)
+        assert (conversation.scenario_reason, conversation.scenario_need) == ("reason_price_high", "rational")
+    # the breakdown is stored as one row per rubric point, and ending the ended call again does not add rows
+    assert client.post(f"/api/practice/calls/{call['id']}/end", headers={"X-CSRF-Token": token}).status_code == 200
+    with session_scope(practice_url) as db:
+        stored = db.execute(
+            select(PracticePointScore.point, PracticePointScore.points, PracticePointScore.max_points)
+            .where(PracticePointScore.conversation_id == call["id"]).order_by(PracticePointScore.id)
+        ).all()
+    assert [tuple(row) for row in stored] == [(p["id"], p["points"], p["max"]) for p in report["score"]["breakdown"]]
     assert counts(practice_url) == before
 
 

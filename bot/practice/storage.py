@@ -2,9 +2,11 @@
 
 A trainee turn carries its acts (`actions`, the first also as `intent`), the expected act, the feedback with the
 recommended line and the call's score after it; the conversation carries the trainee's user id, the scenario
-with the profile, the call's state (to go on, from any instance) and the score. Nothing else is written: no
-ticket, offer history or retention outcome for the real customer behind the profile, and the conversation is
-not linked to that customer.
+with the profile (its leave reason and need also as columns, for the desk's filters), the call's state (to go
+on, from any instance) and the score; an ended call's points per rubric point are rows of
+`practice_point_scores` (the desk's trend figure groups by them). Nothing else is written: no ticket, offer
+history or retention outcome for the real customer behind the profile, and the conversation is not linked to
+that customer.
 
 Replies are written with an optimistic check: the state is read, the slow part (models) runs outside any
 transaction, and the write fails with StaleCall if another reply to the same call was stored meanwhile.
@@ -18,11 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.auth.roles import STAFF_ROLES, may_see_sessions_of
-from bot.db.models import Conversation, User
+from bot.db.models import Conversation, PracticePointScore, User
 from bot.db.queries.conversations import end_conversation, record_turn, start_conversation
 from bot.practice.call import CallState, Report, TurnResult
 from bot.practice.simulator import CustomerLine
@@ -81,6 +83,8 @@ def new_call(session: Session, state: CallState, user_id: int | None) -> int:
         "spec": json.loads(state.spec.json()),
         "profile": json.loads(state.profile.json()),
     }
+    conversation.scenario_reason = state.spec.reason
+    conversation.scenario_need = state.spec.need
     conversation.practice_state = _json(state)
     _customer_turn(session, conversation.id, state.last_customer)
     session.flush()
@@ -120,10 +124,19 @@ def record_reply(session: Session, call_id: int, state: CallState, result: TurnR
 
 
 def record_end(session: Session, call_id: int, state: CallState, report: Report) -> None:
-    """Close the conversation with the outcome and the final score (the report's)."""
+    """Close the conversation with the outcome, the final score and its points per rubric point (the report's).
+
+    Ending an ended call again stores the same report (it is a pure function of the state), so the points are
+    replaced rather than added: one row per rubric point, whichever path ended the call.
+    """
     conversation = _conversation(session, call_id, None, lock=True)
     conversation.practice_state = _json(state)
     conversation.score = report.score.score
+    session.execute(delete(PracticePointScore).where(PracticePointScore.conversation_id == conversation.id))
+    session.add_all(
+        PracticePointScore(conversation_id=conversation.id, point=point.id, points=point.points, max_points=point.max)
+        for point in report.score.breakdown
+    )
     if conversation.ended_at is None:
         end_conversation(session, conversation, outcome=STORED_OUTCOMES[report.outcome])
 

@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape  # nosec B406 - escapes our own text into SV
 from bot.review.figures import Figure
 
 WIDTH, HEIGHT, MARGIN = 640, 260, 40
-COLOURS = ("#07c160", "#d93025", "#1a73e8", "#f9ab00")
+COLOURS = ("#07c160", "#d93025", "#1a73e8", "#f9ab00", "#9334e6", "#12b5cb")  # one per rubric point
 
 
 def to_csv(figure: Figure) -> str:

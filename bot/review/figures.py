@@ -13,8 +13,9 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from bot.config import get_settings
-from bot.db.models import Conversation, Offer, OfferHistory, RetentionOutcome, Ticket, Turn, User
+from bot.db.models import Conversation, Offer, OfferHistory, PracticePointScore, RetentionOutcome, Ticket, Turn, User
 from bot.db.models.base import utcnow
+from bot.practice.scorer import rubric
 from bot.review.tickets import OPEN_STATUSES
 
 DAYS = 30  # how far back the time series go
@@ -127,6 +128,32 @@ def _trainee_scores(session: Session, since: datetime) -> Figure:
                   [(str(d), name, round(float(avg), 1), n) for d, name, avg, n in rows], "line")
 
 
+def _rubric_point_trends(session: Session, since: datetime) -> Figure:
+    """Per day of ending, each rubric point's points earned as a percentage of its maximum, over every trainee's
+    ended calls: the overall score hides which part of the method (探询, 需求处理, …) the trainees are weak at.
+    Columns follow rubric.yml; a point no longer in it (renamed) still shows, after them."""
+    day = _day(Conversation.ended_at)
+    rows = session.execute(
+        select(day, PracticePointScore.point, func.sum(PracticePointScore.points),
+               func.sum(PracticePointScore.max_points), func.count())
+        .join(Conversation, Conversation.id == PracticePointScore.conversation_id)
+        .where(Conversation.mode == "practice", Conversation.ended_at >= since)
+        .group_by(day, PracticePointScore.point)
+        .order_by(day)
+    ).all()
+    order = [point.id for point in rubric().points]
+    points = order + sorted({row[1] for row in rows} - set(order))
+    by_day: dict[str, dict[str, float | None]] = {}
+    calls: dict[str, int] = {}
+    for d, point, earned, worth, n in rows:
+        by_day.setdefault(str(d), {})[point] = round(100 * float(earned) / worth, 1) if worth else None
+        calls[str(d)] = max(calls.get(str(d), 0), n)
+    return Figure(
+        "rubric_point_trends", "学员各评分项得分率（%，按天）", ("day", "calls", *(f"{point}_score" for point in points)),
+        [(d, calls[d], *(shares.get(point) for point in points)) for d, shares in by_day.items()], "line",
+    )
+
+
 def all_figures(session: Session, now: datetime | None = None) -> list[Figure]:
     now = now or utcnow()
     since = now - timedelta(days=DAYS)
@@ -138,4 +165,5 @@ def all_figures(session: Session, now: datetime | None = None) -> list[Figure]:
         _overdue(session, now),
         _nlu_by_day(session, since),
         _trainee_scores(session, since),
+        _rubric_point_trends(session, since),
     ]

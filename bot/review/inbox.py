@@ -106,6 +106,12 @@ def latest_band():  # type: ignore[no-untyped-def] - a correlated scalar subquer
     )
 
 
+# A customer conversation's reason and need are its retention outcome's (what the bot found out); a practice call
+# has no outcome row, and its scenario's are columns of the conversation (migration 0009).
+REASON = func.coalesce(RetentionOutcome.reason, Conversation.scenario_reason)
+NEED = func.coalesce(RetentionOutcome.need, Conversation.scenario_need)
+
+
 def _conditions(query: InboxFilter, low_confidence_below: float) -> list:
     conditions = []
     if query.channel:
@@ -115,9 +121,9 @@ def _conditions(query: InboxFilter, low_confidence_below: float) -> list:
     if query.date_to:
         conditions.append(Conversation.started_at < _day_start(query.date_to + timedelta(days=1)))
     if query.reason:
-        conditions.append(RetentionOutcome.reason == query.reason)
+        conditions.append(REASON == query.reason)
     if query.need:
-        conditions.append(RetentionOutcome.need == query.need)
+        conditions.append(NEED == query.need)
     if query.outcome == "open":
         conditions.append(Conversation.outcome.is_(None))
     elif query.outcome:
@@ -160,8 +166,8 @@ def inbox_page(session: Session, viewer: User, query: InboxFilter, *, low_confid
             Conversation.outcome,
             Conversation.score,
             Customer.phone,
-            RetentionOutcome.reason,
-            RetentionOutcome.need,
+            REASON.label("reason"),
+            NEED.label("need"),
             User.display_name,
             ReviewMark.id.label("mark"),
         )
