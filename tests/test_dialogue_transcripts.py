@@ -150,8 +150,61 @@ async def test_saving_a_tracker_records_only_the_new_turns(migrated_url: str) ->
 
 async def test_a_database_failure_is_logged_and_the_tracker_still_saved(caplog: pytest.LogCaptureFixture) -> None:
     inner = InMemoryTrackerStore(Domain.empty())
-    store = RecordingTrackerStore(inner, TranscriptRecorder("postgresql+psycopg2://nobody@127.0.0.1:1/none"))
-    with caplog.at_level(logging.ERROR, logger="bot.dialogue.transcripts"):
+    recorder = TranscriptRecorder("postgresql+psycopg2://nobody@127.0.0.1:1/none")
+    store = RecordingTrackerStore(inner, recorder)
+    with caplog.at_level(logging.INFO, logger="bot.dialogue.transcripts"):
         await store.save(DialogueStateTracker.from_events("sender-8", _first_message()))
-    assert "Could not record the transcript" in caplog.text
-    assert (await inner.retrieve("sender-8")).latest_message.text == COMPETITOR_TEXT
+        assert "will be written later" in caplog.text
+        assert (await inner.retrieve("sender-8")).latest_message.text == COMPETITOR_TEXT
+        assert [message.sender_id for message in recorder.pending] == ["sender-8"]
+        await recorder.close(timeout=0.1)  # a shutdown while the database is still away says what is lost
+    assert "4 transcript turns the database never took" in caplog.text
+
+
+async def test_turns_wait_for_the_database_and_keep_their_order(postgres_url: str) -> None:
+    """PostgreSQL goes away (a proxy the test cuts) between messages: the replies go on, the turns wait in
+    the process, a later message queues behind them, and all are written in order once it is back."""
+    from bot.db.migrate import upgrade
+    from bot.db.seed import clear_app_data
+    from tests.tcp_proxy import TcpProxy
+
+    upgrade(postgres_url)
+    with session_scope(postgres_url) as session:
+        clear_app_data(session)
+    proxy = TcpProxy("127.0.0.1", 5432).start()
+    url = postgres_url.replace("@127.0.0.1:5432/", f"@127.0.0.1:{proxy.port}/")
+    recorder = TranscriptRecorder(url)
+    store = RecordingTrackerStore(InMemoryTrackerStore(Domain.empty()), recorder)
+    try:
+        await store.save(DialogueStateTracker.from_events("sender-9", _first_message()))
+        with proxy.down():
+            tracker = await store.retrieve("sender-9")
+            tracker.update(_user("好的，我接受", {"intent": {"name": "accept_offer", "confidence": 0.97}}))
+            tracker.update(BotUttered("已为您办理。", metadata={"utter_action": "utter_offer_accepted"}))
+            await store.save(tracker)
+            assert len(recorder.pending) == 1
+        tracker.update(_user("谢谢", {"intent": {"name": "thank", "confidence": 0.9}}))
+        await store.save(tracker)  # the database is back, but the earlier turns go first
+        await recorder.close(timeout=30)
+    finally:
+        proxy.stop()
+    assert recorder.pending == []
+    rows = _rows(postgres_url, "sender-9")
+    assert [(row[1], row[2], row[3]) for row in rows[4:]] == [
+        (5, "customer", "好的，我接受"),
+        (6, "bot", "已为您办理。"),
+        (7, "customer", "谢谢"),
+    ]
+
+
+class _RefusingStore(InMemoryTrackerStore):
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        raise OSError("tracker store gone")
+
+
+async def test_a_tracker_the_store_refused_is_not_transcribed(migrated_url: str) -> None:
+    """The turn failed (the customer is asked to send it again): transcribing it would record it twice."""
+    store = RecordingTrackerStore(_RefusingStore(Domain.empty()), TranscriptRecorder(migrated_url))
+    with pytest.raises(OSError):
+        await store.save(DialogueStateTracker.from_events("sender-10", _first_message()))
+    assert _rows(migrated_url, "sender-10") == []

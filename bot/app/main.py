@@ -35,6 +35,8 @@ from bot.nlu.parser import NluParser
 logger = logging.getLogger(__name__)
 
 NLU_ONLY = "the customer model has no dialogue policies (NLU only): parsing only"
+# At shutdown, transcript turns still waiting for the database get this long to be written.
+SHUTDOWN_TRANSCRIPT_SECONDS = 10.0
 
 
 async def _load_parser(state: AppState, role: str, path: Path | None) -> None:
@@ -104,6 +106,8 @@ def create_app(
                 await _load_parser(state, role, model_paths.get(role))
         practice.enable(app, state.parsers)
         yield
+        if state.dialogue is not None:
+            await state.dialogue.recorder.close(SHUTDOWN_TRANSCRIPT_SECONDS)
 
     settings = get_settings()
     app = FastAPI(

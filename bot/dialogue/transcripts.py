@@ -11,7 +11,12 @@ event loop, one event at a time; a database write there would block every conver
 up to the connect timeout when the database is down). The wrapper computes the same difference Rasa streams to
 a broker (`TrackerEventDiffEngine`), then awaits one transaction per message in a worker thread.
 
-A recording failure is logged and swallowed: the bot's reply has already been produced and is never lost.
+A recording failure never costs the reply, and the turns are not dropped: when the database does not answer
+(a restart, a network cut), they wait in this process and are written, in order and in one transaction per
+attempt, as soon as it answers again; a later message of the same sender queues behind them. The write stays
+on the request path otherwise: written before the reply goes out and under the sender's lock, every
+acknowledged turn is in the database even if the process dies next, and the next message of the sender, on
+whichever instance, is transcribed after it (docs/DEPLOY.md).
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 
 from rasa.core.tracker_store import TrackerStore
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
@@ -38,6 +45,9 @@ CONVERSATION_MODE = "customer"
 DEFAULT_CHANNEL = "cli"
 # Bookkeeping of Rasa itself, not worth a line in a transcript.
 _SILENT_ACTIONS = frozenset({"action_listen", "action_session_start", "action_extract_slots"})
+# Waiting turns are tried again after this, doubling up to the maximum while the database stays away.
+RETRY_FIRST_SECONDS = 0.5
+RETRY_MAX_SECONDS = 8.0
 
 
 def conversation_channel(input_channel: str | None) -> str:
@@ -135,6 +145,22 @@ def turns_from_events(events: Iterable[Event], latest_channel: str | None = None
     return turns
 
 
+@dataclass(frozen=True)
+class PendingMessage:
+    """The turns of one message that could not be written yet."""
+
+    sender_id: str
+    turns: list[TurnDraft]
+    conversation_id: int | None
+
+
+def _database_unavailable(exc: BaseException) -> bool:
+    """A failure that another attempt can cure: the connection, not the data."""
+    return isinstance(exc, DisconnectionError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated) or (
+        type(getattr(exc, "orig", None)).__name__ in ("OperationalError", "InterfaceError")
+    )
+
+
 def conversation_of(tracker: DialogueStateTracker) -> int | None:
     """The conversation row the turn action used for this message (bot/flow/state.py `conversation_id`)."""
     flow = tracker.get_slot(STATE_SLOT)
@@ -151,6 +177,8 @@ class TranscriptRecorder:
 
     def __init__(self, database_url: str | None = None) -> None:
         self.database_url = database_url
+        self.pending: list[PendingMessage] = []  # in the order the messages were handled
+        self._retrying: asyncio.Task[None] | None = None
 
     def record(self, sender_id: str, turns: list[TurnDraft], conversation_id: int | None = None) -> list[int]:
         """Write `turns`; returns the new Turn ids. Raises on a database error (the caller logs it).
@@ -159,47 +187,107 @@ class TranscriptRecorder:
         flow state), so both write to one row without deciding it twice; without it (a message no action saw)
         the sender's current row of the turn's channel.
         """
-        from bot.db.models import Conversation
-        from bot.db.queries import current_conversation, record_turn
+        return self.record_all([PendingMessage(sender_id, turns, conversation_id)])
+
+    def record_all(self, messages: list[PendingMessage]) -> list[int]:
+        """Write the turns of several messages in one transaction, in order; returns the new Turn ids."""
         from bot.db.session import session_scope
 
-        ids = []
         with session_scope(self.database_url) as session:
-            conversations: dict[str, int] = {}
-            row = session.get(Conversation, conversation_id) if conversation_id is not None else None
-            if row is not None and row.ended_at is None and row.sender_id == sender_id:
-                conversations[row.channel] = row.id
-            for turn in turns:
-                if turn.channel not in conversations:
-                    conversation = current_conversation(
-                        session, mode=CONVERSATION_MODE, channel=turn.channel, sender_id=sender_id
-                    )
-                    conversations[turn.channel] = conversation.id
-                row = record_turn(
-                    session,
-                    conversations[turn.channel],
-                    role=turn.role,
-                    text=turn.text,
-                    intent=turn.intent,
-                    intent_confidence=turn.intent_confidence,
-                    need=turn.need,
-                    need_confidence=turn.need_confidence,
-                    entities=turn.entities,
-                    actions=turn.actions,
-                )
-                ids.append(row.id)
-        return ids
+            return [turn_id for message in messages for turn_id in _write(session, message)]
 
     async def record_events(
         self, sender_id: str, events: list[Event], latest_channel: str | None, conversation_id: int | None = None
     ) -> None:
-        """Record the turns of `events` in a worker thread; a failure is logged, never raised."""
+        """Record the turns of `events` in a worker thread; never raises (module docstring)."""
         try:
             turns = turns_from_events(events, latest_channel)
-            if turns:
-                await asyncio.to_thread(self.record, sender_id, turns, conversation_id)
         except Exception:  # noqa: BLE001 - the reply must go out whatever happens to the transcript
-            logger.exception("Could not record the transcript of sender %r; the reply was still sent", sender_id)
+            logger.exception("Could not read the turns of sender %r; the reply was still sent", sender_id)
+            return
+        if not turns:
+            return
+        message = PendingMessage(sender_id, turns, conversation_id)
+        if self.pending:  # earlier messages wait for the database: this one goes after them
+            self.pending.append(message)
+            return
+        try:
+            await asyncio.to_thread(self.record_all, [message])
+        except Exception as exc:  # noqa: BLE001 - the reply must go out whatever happens to the transcript
+            if not _database_unavailable(exc):
+                logger.exception("Could not record the transcript of sender %r; the reply was still sent", sender_id)
+                return
+            logger.error("The database does not answer; the transcript of sender %r will be written later: %s",
+                         sender_id, str(getattr(exc, "orig", exc)).strip().splitlines()[:1])
+            self.pending.append(message)
+            if self._retrying is None or self._retrying.done():
+                self._retrying = asyncio.create_task(self._retry(), name="transcript retry")
+
+    async def _retry(self) -> None:
+        """Write what waits, all at once, until it is written. When the data (not the connection) fails, the
+        oldest message is tried alone and, failing again, logged and dropped, so one bad row blocks nothing."""
+        delay = RETRY_FIRST_SECONDS
+        while self.pending:
+            await asyncio.sleep(delay)
+            batch = list(self.pending)
+            try:
+                await asyncio.to_thread(self.record_all, batch)
+            except Exception as exc:  # noqa: BLE001 - logged; the loop goes on until the database is back
+                if _database_unavailable(exc):
+                    delay = min(delay * 2, RETRY_MAX_SECONDS)
+                    continue
+                batch = batch[:1]
+                try:
+                    await asyncio.to_thread(self.record_all, batch)
+                except Exception as exc:  # noqa: BLE001
+                    if _database_unavailable(exc):
+                        continue
+                    logger.exception("Could not record the transcript of sender %r; dropped", batch[0].sender_id)
+            del self.pending[: len(batch)]
+            delay = RETRY_FIRST_SECONDS
+        logger.info("The transcripts that waited for the database are written")
+
+    async def close(self, timeout: float) -> None:
+        """At shutdown: give the waiting turns `timeout` seconds to be written, then say what is lost."""
+        if self._retrying is None or self._retrying.done():
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._retrying), timeout)
+        except asyncio.TimeoutError:
+            self._retrying.cancel()
+            turns = sum(len(message.turns) for message in self.pending)
+            logger.error("Shutting down with %d transcript turns the database never took; they are lost", turns)
+
+
+def _write(session: Any, message: PendingMessage) -> list[int]:
+    from bot.db.models import Conversation
+    from bot.db.queries import current_conversation, record_turn
+
+    conversations: dict[str, int] = {}
+    row = session.get(Conversation, message.conversation_id) if message.conversation_id is not None else None
+    if row is not None and row.ended_at is None and row.sender_id == message.sender_id:
+        conversations[row.channel] = row.id
+    ids = []
+    for turn in message.turns:
+        if turn.channel not in conversations:
+            conversation = current_conversation(
+                session, mode=CONVERSATION_MODE, channel=turn.channel, sender_id=message.sender_id
+            )
+            conversations[turn.channel] = conversation.id
+        turn_row = record_turn(
+            session,
+            conversations[turn.channel],
+            role=turn.role,
+            text=turn.text,
+            intent=turn.intent,
+            intent_confidence=turn.intent_confidence,
+            need=turn.need,
+            need_confidence=turn.need_confidence,
+            entities=turn.entities,
+            actions=turn.actions,
+        )
+        ids.append(turn_row.id)
+    return ids
 
 
 class RecordingTrackerStore(TrackerStore):
@@ -219,14 +307,14 @@ class RecordingTrackerStore(TrackerStore):
         self.inner.domain = domain
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        """Save, then transcribe what was saved: a tracker the store refused is a failed turn (the customer is
+        asked to send it again), and transcribing it would record that message twice."""
         new_events = await self._new_events(tracker)
-        try:
-            await self.inner.save(tracker)
-        finally:
-            if new_events:
-                await self.recorder.record_events(
-                    tracker.sender_id, new_events, tracker.get_latest_input_channel(), conversation_of(tracker)
-                )
+        await self.inner.save(tracker)
+        if new_events:
+            await self.recorder.record_events(
+                tracker.sender_id, new_events, tracker.get_latest_input_channel(), conversation_of(tracker)
+            )
 
     async def _new_events(self, tracker: DialogueStateTracker) -> list[Event]:
         try:
