@@ -17,18 +17,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy.orm import Session
 
 from actions._db import conversation_for
-from actions._identity import METADATA_PHONE, normalized_phone
+from actions._identity import identify
 from actions._tracker import latest_intent, latest_text
-from bot.churn import UnknownCustomer, score_customer
 from bot.corpus import default_corpus
-from bot.db.queries import find_customer_by_phone
 from bot.db.session import session_scope
-from bot.flow.decide import FALLBACK_INTENT, Identity, Message, decide
-from bot.flow.facts import load_customer_facts
-from bot.flow.promises import CHINA_TIME
+from bot.flow.decide import FALLBACK_INTENT, Message, decide
 from bot.flow.render import render
 from bot.flow.save import save
 from bot.flow.state import STATE_SLOT, FlowState
@@ -51,30 +46,6 @@ def message_of(tracker: Tracker) -> Message:
     guess = next((name for name in ranking if name and name != FALLBACK_INTENT), None)
     return Message(intent=latest_intent(tracker) or FALLBACK_INTENT, need=need, text=latest_text(tracker),
                    entities=entities, guess=guess)
-
-
-def _churn_band(session: Session, phone: str) -> str | None:
-    try:
-        return score_customer(session, phone).band
-    except UnknownCustomer:
-        return None
-
-
-def identify(session: Session, tracker: Tracker, state: FlowState, message: Message, now: datetime) -> Identity:
-    """Who the customer is: the number identified earlier, the channel's, or one typed in this message."""
-    today = now.astimezone(CHINA_TIME).date()
-    metadata = (tracker.latest_message or {}).get("metadata") or {}
-    typed = normalized_phone(message.entities.get("phone_number")) or None
-    known = state.phone or normalized_phone(metadata.get(METADATA_PHONE))
-    phone, newly = (known, False) if known else (typed, True)
-    if phone is None:
-        return Identity()
-    customer = find_customer_by_phone(session, phone)
-    if customer is None:
-        return Identity(unknown_number=phone if newly else None)
-    band = state.churn_band if state.phone == phone else _churn_band(session, phone)
-    state.phone, state.churn_band = phone, band
-    return Identity(facts=load_customer_facts(session, customer, today, band), newly=newly)
 
 
 class ActionRetentionTurn(Action):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SMS_SENDERS = frozenset({"development", "http"})
 
 
 def _env(name: str, default: str) -> str:
@@ -29,6 +30,13 @@ def _int_env(name: str, default: int, minimum: int = 1) -> int:
     if not (text.isascii() and text.isdigit()) or int(text) < minimum:
         raise ValueError(f"{name} must be a whole number >= {minimum}, got {text!r}")
     return int(text)
+
+
+def _choice_env(name: str, default: str, choices: frozenset[str]) -> str:
+    text = _env(name, default).lower()
+    if text not in choices:
+        raise ValueError(f"{name} must be one of {sorted(choices)}, got {text!r}")
+    return text
 
 
 def _bool_env(name: str, default: bool) -> bool:
@@ -77,6 +85,26 @@ class Settings:
     # Supervisor desk: a customer turn read with less confidence than this is worth a supervisor's look (the
     # FallbackClassifier threshold of config.yml, 0.3, is lower: those turns count as fallbacks as well).
     desk_low_confidence: float = field(default_factory=lambda: float(_env("DESK_LOW_CONFIDENCE", "0.5")))
+
+    # Verified identity (docs/CHANNELS.md). The operator's logged-in site signs `metadata.phone` with this secret
+    # (HMAC-SHA256 of "phone|expires"); empty: no signature is trusted, every number is verified by SMS code.
+    channel_identity_secret: str = field(default_factory=lambda: _env("CHANNEL_IDENTITY_SECRET", ""), repr=False)
+    # Who sends the one-time codes: "development" records them in the app database (`retention-bot sms last`),
+    # "http" posts them to the operator's SMS gateway.
+    sms_sender: str = field(default_factory=lambda: _choice_env("SMS_SENDER", "development", SMS_SENDERS))
+    sms_gateway_url: str = field(default_factory=lambda: _env("SMS_GATEWAY_URL", ""))
+    sms_gateway_token: str = field(default_factory=lambda: _env("SMS_GATEWAY_TOKEN", ""), repr=False)
+    # A code is good for a few minutes and a few tries: 5 tries of 10^6 codes is a 1-in-200,000 guess.
+    sms_code_ttl_seconds: int = field(default_factory=lambda: _int_env("SMS_CODE_TTL_SECONDS", 300))
+    sms_code_max_attempts: int = field(default_factory=lambda: _int_env("SMS_CODE_MAX_ATTEMPTS", 5))
+    # Rate limits: nobody floods a customer's phone, and one sender cannot try number after number.
+    sms_resend_seconds: int = field(default_factory=lambda: _int_env("SMS_RESEND_SECONDS", 60, minimum=0))
+    sms_codes_per_number_per_hour: int = field(default_factory=lambda: _int_env("SMS_CODES_PER_NUMBER_PER_HOUR", 5))
+    sms_codes_per_sender_per_hour: int = field(default_factory=lambda: _int_env("SMS_CODES_PER_SENDER_PER_HOUR", 5))
+
+    def __post_init__(self) -> None:
+        if self.sms_sender == "http" and not self.sms_gateway_url:
+            raise ValueError("SMS_SENDER=http needs SMS_GATEWAY_URL")
 
     # Training inputs: the fingerprint of these decides whether `train` has work to do.
     @property

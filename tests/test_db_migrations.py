@@ -35,6 +35,8 @@ APP_TABLES = {
     "review_marks",
     "turn_corrections",
     "practice_point_scores",
+    "verification_codes",
+    "sms_outbox",
 }
 
 

@@ -1,7 +1,7 @@
 """`/webhooks/wechat` over HTTP with real signed XML, on SQLite and PostgreSQL.
 
-The protocol, dedupe, timing and binding rules are checked with a stand-in dialogue whose speed and slots the
-test controls; the end-to-end tests at the bottom go through the real DialogueService and customer model.
+The protocol, dedupe and timing rules are checked with a stand-in dialogue whose speed the test controls; the
+end-to-end tests at the bottom go through the real DialogueService and customer model (binding after the code).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from bot.db.queries.wechat import bind_phone, bound_phone
 from bot.db.seed import default_as_of, seed_database
 from bot.db.session import get_engine, session_scope
 from bot.dialogue.service import TURN_FAILED
+from tests.identity_testing import last_code
 from tests.seeded_customers import a_customer_phone
 from tests.test_wechat_protocol import (
     AES_APPID,
@@ -117,7 +118,7 @@ def stored_messages(url: str) -> int:
         return session.execute(select(func.count()).select_from(WechatMessage)).scalar_one()
 
 
-# --- A dialogue whose speed and slots the test sets --------------------------------------------------------
+# --- A dialogue whose speed the test sets --------------------------------------------------------
 
 
 @dataclass
@@ -127,7 +128,6 @@ class StandInDialogue:
 
     delay: float = 0.0
     buttons: list[dict[str, str]] = field(default_factory=list)
-    slot_values: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[tuple[str, str, str, dict[str, Any] | None]] = field(default_factory=list)
 
     async def handle(
@@ -139,9 +139,6 @@ class StandInDialogue:
         if self.buttons:
             messages.append({"recipient_id": sender_id, "text": "您看呢？", "buttons": self.buttons})
         return messages
-
-    async def slots(self, sender_id: str) -> dict[str, Any]:
-        return dict(self.slot_values.get(sender_id, {}))
 
 
 @pytest.fixture
@@ -358,22 +355,14 @@ async def test_buttons_become_numbered_options_and_a_number_sends_the_payload(ha
     assert [call[1] for call in harness.dialogue.calls] == ["有优惠吗", "/accept_offer", "1"]
 
 
-async def test_an_identified_customer_is_bound_to_the_openid(harness: Harness) -> None:
-    await harness.post(text_xml("o-bind", "我想转网", 5001))
-    harness.dialogue.slot_values["o-bind"] = {"flow": {"phone": "133 1234 5678"}}  # the flow found the customer
-    await harness.post(text_xml("o-bind", "13312345678", 5002))
-    await harness.post(text_xml("o-bind", "还在吗", 5003))
-    metadata = [call[3] for call in harness.dialogue.calls]
-    assert metadata == [None, None, {"phone": "13312345678"}]
+async def test_the_channel_never_passes_a_phone_nor_binds_one(harness: Harness) -> None:
+    """The number is the custom action's business (bound after the SMS code, read from the binding): a typed
+    number binds nothing here, and a bound follower's messages carry no phone a dialogue would have to trust."""
+    await harness.post(text_xml("o-bind", "13312345678", 5001))
     with session_scope(harness.url) as session:
-        user = session.execute(select(WechatUser).where(WechatUser.openid == "o-bind")).scalar_one()
-        assert user.phone == "13312345678"
-
-
-async def test_a_number_the_database_does_not_know_is_not_bound(harness: Harness) -> None:
-    harness.dialogue.slot_values["o-unknown"] = {"flow": {"phone": None, "unknown_phone": "13300000000"}}
-    await harness.post(text_xml("o-unknown", "13300000000", 6001))
-    await harness.post(text_xml("o-unknown", "那怎么办", 6002))
+        assert bound_phone(session, "o-bind") is None
+        bind_phone(session, "o-bind", "13312345678")
+    await harness.post(text_xml("o-bind", "还在吗", 5002))
     assert [call[3] for call in harness.dialogue.calls] == [None, None]
 
 
@@ -415,7 +404,10 @@ def asks_for_the_number(reply: str) -> bool:
     return any(line.text in reply for line in lines_of("utter_ask_phone"))
 
 
-def test_end_to_end_the_number_is_asked_once_and_bound_to_the_openid(live: TestClient, wechat_env: str) -> None:
+def test_end_to_end_the_number_is_asked_once_and_bound_to_the_openid_after_the_code(
+    live: TestClient, wechat_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SMS_SENDER", raising=False)  # the development sender: the code is in sms_outbox
     openid = f"o-live-{uuid.uuid4().hex[:12]}"
     phone = a_customer_phone(wechat_env)
 
@@ -428,17 +420,28 @@ def test_end_to_end_the_number_is_asked_once_and_bound_to_the_openid(live: TestC
     assert reply_of(retry, openid) == asked
     assert customer_turns(wechat_env, openid) == [LEAVE_REASON]  # one bot turn for two deliveries
 
-    identified, seconds = post_live(live, text_xml(openid, phone, 7002))
-    assert not asks_for_the_number(reply_of(identified, openid))
+    claimed, seconds = post_live(live, text_xml(openid, phone, 7002))
+    code_line = reply_of(claimed, openid)
+    assert not asks_for_the_number(code_line) and f"{phone[:3]}****{phone[-4:]}" in code_line, code_line
     assert seconds < REPLY_BUDGET_SECONDS
+    with session_scope(wechat_env) as session:
+        assert bound_phone(session, openid) is None  # a number typed is a claim, not a binding
+    code = last_code(wechat_env, phone)
+
+    identified, _ = post_live(live, text_xml(openid, code, 7003))
+    assert not asks_for_the_number(reply_of(identified, openid))
     with session_scope(wechat_env) as session:
         assert bound_phone(session, openid) == phone
 
-    later, _ = post_live(live, text_xml(openid, "你们有什么优惠吗", 7003))
+    later, _ = post_live(live, text_xml(openid, "你们有什么优惠吗", 7004))
     reply_of(later, openid)
-    tracker = live.portal.call(live.app.state.retention.dialogue.tracker, openid)
-    assert tracker.latest_message.metadata.items() >= {"phone": phone}.items()  # Rasa adds model_id and assistant_id
-    assert customer_turns(wechat_env, openid) == [LEAVE_REASON, phone, "你们有什么优惠吗"]
+    assert live.portal.call(live.app.state.retention.dialogue.slots, openid)["flow"]["phone"] == phone
+    assert customer_turns(wechat_env, openid) == [LEAVE_REASON, phone, code, "你们有什么优惠吗"]
+
+    unbound, _ = post_live(live, text_xml(openid, "解绑", 7005))
+    assert any(line.text in reply_of(unbound, openid) for line in lines_of("utter_wechat_unbound"))
+    with session_scope(wechat_env) as session:
+        assert bound_phone(session, openid) is None
 
 
 def test_end_to_end_a_bound_openid_is_not_asked_and_can_answer_an_offer_by_number(

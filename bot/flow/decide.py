@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from bot import taxonomy
 from bot.flow.choice import is_non_commitment, resolve_choice
@@ -103,13 +103,32 @@ class Message:
     guess: str | None = None  # the best intent below the fallback threshold (only questions are acted on)
 
 
+# What became of the number a customer claimed, in this message (actions/_identity.py): `verified` — the code
+# came back (`newly`); `code_sent` — a code went to the number, the message is answered in general terms; the
+# others are the whole answer, with the line of VERIFICATION_LINES.
+Verification = Literal[
+    "verified", "code_sent", "code_wrong", "code_expired", "code_refused", "code_not_sent", "unbound", "not_bound"
+]
+VERIFICATION_LINES: dict[str, str] = {
+    "code_sent": "utter_code_sent",  # quotes the number masked: {phone}
+    "code_wrong": "utter_code_wrong",
+    "code_expired": "utter_code_expired",  # expired or out of tries: the number again brings a new code
+    "code_refused": "utter_code_refused",  # a rate limit: no code now
+    "code_not_sent": "utter_code_not_sent",  # the SMS gateway failed
+    "unbound": "utter_wechat_unbound",  # 「解绑」 on WeChat
+    "not_bound": "utter_wechat_not_bound",
+}
+
+
 @dataclass(frozen=True)
 class Identity:
-    """Who the customer is after this message: facts when known; `newly`: found in this very message."""
+    """Who the customer is after this message: facts when known; `newly`: verified in this very message."""
 
     facts: CustomerFacts | None = None
     newly: bool = False
     unknown_number: str | None = None  # a number given in this message that the operator does not know
+    verification: Verification | None = None
+    masked_phone: str | None = None  # the claimed number as the code line quotes it (138****5678)
 
 
 @dataclass(frozen=True)
@@ -173,11 +192,18 @@ class _Turn:
             self.say("utter_ticket_status", ticket=kind)
 
     def ask_phone(self) -> bool:
-        """Ask for the number, at most max_phone_asks times; False once the asks are used up."""
+        """Ask for the number, at most max_phone_asks times; False once the asks are used up. While a code is on
+        its way to a number the customer gave, the code is what is missing (not asked in the message that sent
+        it, whose line says so)."""
+        if self.state.claimed_phone and self.identity.verification == "code_sent":
+            return True
         if self.state.phone_asks >= self.strategies.max_phone_asks:
             return False
         self.state.phone_asks += 1
-        self.say("utter_ask_phone" if self.state.phone_asks == 1 else "utter_ask_phone_again")
+        if self.state.claimed_phone:
+            self.say("utter_ask_code")
+        else:
+            self.say("utter_ask_phone" if self.state.phone_asks == 1 else "utter_ask_phone_again")
         self.state.last_step = "ask_phone"
         return True
 
@@ -195,10 +221,18 @@ class _Turn:
         elif self.identity.unknown_number:
             state.unknown_phone = self.identity.unknown_number
             self.say("utter_phone_unknown")
+        verification = self.identity.verification
+        if verification in VERIFICATION_LINES:
+            masked = {"phone": self.identity.masked_phone} if verification == "code_sent" else {}
+            self.say(VERIFICATION_LINES[verification], **masked)
         intent = message.intent
         if intent != FALLBACK_INTENT:
             state.fallbacks = 0
-        if NO_COMPENSATION.search(self.text) or BRUSHED_OFF.search(self.text):
+        if verification == "verified":
+            self.after_identification()  # the code: on where the conversation was, whatever the NLU read in it
+        elif verification not in (None, "code_sent"):
+            pass  # the verification line is the whole answer
+        elif NO_COMPENSATION.search(self.text) or BRUSHED_OFF.search(self.text):
             if BRUSHED_OFF.search(self.text):
                 state.offers_refused = True
             if state.on_table:
@@ -221,6 +255,7 @@ class _Turn:
             self.ask_how_to_leave()
         elif (
             self.facts is None
+            and not state.claimed_phone
             and state.last_step in ("ask_phone", "general_help")
             and "号码" in self.text
             and intent not in ("inform_phone",) + tuple(taxonomy.reason_intents())
@@ -983,7 +1018,7 @@ class _Turn:
         """A number was typed: go on where the conversation was."""
         state = self.state
         if self.facts is None:
-            if not self.identity.unknown_number:
+            if not self.identity.unknown_number and self.identity.verification is None:
                 self.say("utter_invalid_phone")
             if not self.ask_phone():
                 self.general_help()
@@ -1020,7 +1055,7 @@ class _Turn:
         if self.open_fix() is not None and (QUESTION.search(self.text) or self.message.need == "emotional"):
             self.insist_on_fix()  # a worried follow-up on the promised fix: its status, never 「请换个说法」
             return
-        if state.last_step == "ask_phone" and self.facts is None:
+        if state.last_step == "ask_phone" and self.facts is None and not state.claimed_phone:
             self.say("utter_why_phone")
             self.general_help()
             return

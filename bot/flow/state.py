@@ -32,7 +32,8 @@ class FlowState(BaseModel):
     need: str | None = None
     reason_status: str = "none"  # none → heard (probed once more) → confirmed
     vague_probes: int = 0  # open question, then focused one, then keep-number advice
-    phone: str | None = None  # the identified customer's number
+    phone: str | None = None  # the identified customer's number: vouched for by the channel, or verified by code
+    claimed_phone: str | None = None  # a number the customer gave, a code sent to it, the code not yet back
     phone_asks: int = 0
     general_help_given: bool = False  # no number after the asks: general advice and a call-back offered
     churn_band: str | None = None  # read once, when the customer is identified

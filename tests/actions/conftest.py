@@ -13,6 +13,7 @@ import pytest
 from bot.db.models import Offer
 from bot.db.seed.offers import load_offer_catalogue
 from bot.db.session import dispose_engines, session_scope
+from tests.identity_testing import use_identity_secret
 
 
 # --- databases ---------------------------------------------------------------------------------------------
@@ -23,9 +24,10 @@ def app_db(migrated_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """The migrated database (SQLite, then PostgreSQL) with the offer catalogue, as DATABASE_URL.
 
     bot.config reads the environment on every call (no settings cache), so the actions' session_scope()
-    sees this URL.
+    sees this URL. CHANNEL_IDENTITY_SECRET is set, so tests can pass a signed `metadata.phone`.
     """
     monkeypatch.setenv("DATABASE_URL", migrated_url)
+    use_identity_secret(monkeypatch)
     with session_scope(migrated_url) as session:
         session.add_all(Offer(**row) for row in load_offer_catalogue())
     return migrated_url

@@ -14,13 +14,14 @@ from sqlalchemy import select
 from actions.retention import ActionRetentionTurn
 from bot.db.models import Offer, OfferHistory, Ticket
 from bot.db.session import session_scope
+from tests.identity_testing import signed
 
 PHONE = "13812345678"
 
 
 async def _turn(flow: dict[str, Any] | None, intent: str, text: str, need: str = "none", **kwargs: Any):  # type: ignore[no-untyped-def]
     tracker = make_tracker(intent=intent, text=text, need=need, slots={"flow": flow},
-                           metadata={"phone": PHONE}, **kwargs)
+                           metadata=signed(PHONE), **kwargs)
     outcome = await run(ActionRetentionTurn(), tracker)
     return outcome, outcome.slots.get("flow", flow)
 
@@ -121,7 +122,7 @@ async def test_an_unknown_caller_is_asked_for_the_number_at_most_twice(app_db: s
 
 
 async def test_a_broken_database_gets_an_apology_not_a_crash(broken_db: str) -> None:
-    tracker = make_tracker(intent="reason_price_high", text="太贵了", need="rational", metadata={"phone": PHONE})
+    tracker = make_tracker(intent="reason_price_high", text="太贵了", need="rational", metadata=signed(PHONE))
     outcome = await run(ActionRetentionTurn(), tracker)
     assert outcome.responses == ["utter_service_error"] and outcome.events == []
 
@@ -133,7 +134,7 @@ async def test_a_new_rasa_session_ends_the_conversation_row_and_starts_another(a
 
     add_customer(app_db, PHONE, [Month(mou=90, dou_mb=6000, arpu=128)] * 3, plan_fee=128)
     await _turn(None, "reason_price_high", "太贵了", "rational")
-    later = make_tracker(intent="greet", text="你好", slots={"flow": None}, metadata={"phone": PHONE},
+    later = make_tracker(intent="greet", text="你好", slots={"flow": None}, metadata=signed(PHONE),
                          events_before=[{"event": "session_started", "timestamp": time.time() + 5}])
     await run(ActionRetentionTurn(), later)
     with session_scope(app_db) as session:

@@ -18,9 +18,10 @@ may reach another app instance. The design:
    reply to the same openid — a passive reply is the only message an account without the customer-service
    API may send.
 
-The channel also remembers, per openid (`wechat_users`), the bot's last options — so "1" or an option's
-title is sent as its payload (`options`) — and the phone of the customer the conversation identified, which
-every later message carries as metadata {"phone": ...} so the bot asks for the number only once.
+The channel also remembers, per openid (`wechat_users`), the bot's last options, so "1" or an option's title
+is sent as its payload (`options`). The number bound to the openid is not the channel's business: the custom
+action binds it once the customer has typed the SMS code and reads it on every message (actions/_identity.py),
+so no message of this channel carries a phone the bot would have to trust.
 """
 
 from __future__ import annotations
@@ -32,16 +33,11 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy.orm import Session
-
 from bot.channels.wechat import texts
-from bot.channels.wechat.options import Button, answer_to_message, render_messages
+from bot.channels.wechat.options import answer_to_message, render_messages
 from bot.channels.wechat.protocol import Incoming, Signed
-from bot.db.queries.customers import normalize_phone
 from bot.db.queries.wechat import (
     answer_message,
-    bind_phone,
-    bound_phone,
     claim_message,
     claim_signature,
     collect_replies,
@@ -51,7 +47,6 @@ from bot.db.queries.wechat import (
 )
 from bot.db.session import session_scope
 from bot.dialogue.service import TURN_FAILED
-from bot.flow.state import STATE_SLOT
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +65,6 @@ class Dialogue(Protocol):
     async def handle(
         self, sender_id: str, text: str, *, channel: str, metadata: dict[str, Any] | None = None
     ) -> list[dict[str, Any]]: ...
-
-    async def slots(self, sender_id: str) -> dict[str, Any]: ...
 
 
 class WechatConversations:
@@ -141,34 +134,20 @@ class WechatConversations:
         """The bot's reply, or the dialogue's apology when the channel's own part fails.
 
         The dialogue answers a failed turn itself (TURN_FAILED); what can still fail here is the channel's
-        state around it (the follower's row, the tracker read for binding). The customer then gets the same
+        state around it (the follower's stored options). The customer then gets the same
         apology instead of a retry loop ending in silence, and it is stored like any reply, so WeChat's
         retries deliver it.
         """
         try:
-            phone, buttons = await self._db(_follower, incoming.openid)
+            buttons = await self._db(last_buttons, incoming.openid)
             message = answer_to_message(incoming.text, buttons)
-            metadata = {"phone": phone} if phone else None
-            messages = await dialogue.handle(incoming.openid, message, channel=CHANNEL, metadata=metadata)
+            messages = await dialogue.handle(incoming.openid, message, channel=CHANNEL)
             reply, new_buttons = render_messages(messages)
-            identified = None if phone else await self._identified_phone(dialogue, incoming.openid)
-            await self._db(_remember, incoming.openid, new_buttons, identified)
+            await self._db(remember_buttons, incoming.openid, new_buttons)
         except Exception:  # noqa: BLE001 - the customer gets an apology instead of silence
             logger.exception("WeChat %s from %s failed; answered with an apology", incoming.dedupe_key, incoming.openid)
             return TURN_FAILED
         return reply
-
-    @staticmethod
-    async def _identified_phone(dialogue: Dialogue, openid: str) -> str | None:
-        """The phone of the customer the conversation has identified by now, if any.
-
-        Read from the tracker: the flow state (bot/flow/state.py) keeps `phone` only once the number belongs to
-        a customer. A number the database does not know is never bound, so the next conversation asks again
-        rather than trust it.
-        """
-        slots = await dialogue.slots(openid)
-        phone = (slots.get(STATE_SLOT) or {}).get("phone")
-        return normalize_phone(phone) if isinstance(phone, str) else None
 
     async def _wait_for_reply(self, dedupe_key: str, deadline: float) -> bool:
         while not await self._db(message_answered, dedupe_key):
@@ -187,12 +166,3 @@ class WechatConversations:
 
         return await asyncio.to_thread(run)
 
-
-def _follower(session: Session, openid: str) -> tuple[str | None, list[Button]]:
-    return bound_phone(session, openid), last_buttons(session, openid)
-
-
-def _remember(session: Session, openid: str, buttons: list[Button], phone: str | None) -> None:
-    remember_buttons(session, openid, buttons)
-    if phone:
-        bind_phone(session, openid, phone)

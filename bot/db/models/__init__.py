@@ -4,6 +4,7 @@ from bot.db.models.base import AwareDateTime, Base, Money
 from bot.db.models.churn import ChurnModelVersion, ChurnScore
 from bot.db.models.conversation import Conversation, Turn
 from bot.db.models.customer import Customer, MonthlyUsage
+from bot.db.models.identity import SmsOutbox, VerificationCode
 from bot.db.models.offer import Offer, OfferHistory
 from bot.db.models.practice import PracticePointScore
 from bot.db.models.retention import RetentionOutcome
@@ -28,10 +29,12 @@ __all__ = [
     "ReviewComment",
     "ReviewMark",
     "ReviewTag",
+    "SmsOutbox",
     "Ticket",
     "Turn",
     "TurnCorrection",
     "User",
+    "VerificationCode",
     "WechatMessage",
     "WechatNonce",
     "WechatUser",

@@ -126,12 +126,23 @@ def bound_phone(session: Session, openid: str) -> str | None:
 
 
 def bind_phone(session: Session, openid: str, phone: str) -> None:
-    """Remember that `openid` is the customer with this phone (the number is normalised, else refused)."""
+    """Remember that `openid` is the customer with this phone (the number is normalised, else refused).
+
+    Called only once the customer has proved the number with a one-time code (actions/_identity.py)."""
     number = normalize_phone(phone)
     if number is None:
         raise ValueError(f"not a mainland mobile number: {phone!r}")
     _user(session, openid).phone = number
     session.flush()
+
+
+def unbind_phone(session: Session, openid: str) -> bool:
+    """Forget the number bound to `openid`; True when one was bound."""
+    taken = session.execute(
+        update(WechatUser).where(WechatUser.openid == openid, WechatUser.phone.is_not(None)).values(phone=None)
+    ).rowcount
+    session.flush()
+    return bool(taken)
 
 
 def last_buttons(session: Session, openid: str) -> list[Button]:
