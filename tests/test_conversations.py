@@ -2,6 +2,10 @@
 the flow) replayed through the REST channel with the trained model and the real action, checked against the
 app database after every turn: what was proposed and enrolled, tickets by kind, promised times, repeated lines,
 answers to questions. FORMAT.md beside the scripts says what each expectation means.
+
+Identity as a real customer proves it: an `identified` customer's number comes in `metadata` signed as the
+operator's logged-in site signs it; a customer who types their number then types the SMS code the development
+sender recorded, and that scripted turn's expectations are checked against the reply after the code.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from bot.db.models import Customer, MonthlyUsage, Offer, OfferHistory, Ticket
 from bot.db.session import session_scope
 from bot.flow.promises import CHINA_TIME, SERVICE_CLOSES, SERVICE_OPENS, due_phrase
 from tests.conversation_script import Conversation, Profile, TurnExpectation, load_conversations
+from tests.identity_testing import last_code, signed, use_identity_secret
 
 WEBHOOK = "/webhooks/rest/webhook"
 CONVERSATIONS = load_conversations()
@@ -171,8 +176,17 @@ def test_every_known_gap_names_a_conversation() -> None:
     assert set(KNOWN_GAPS) <= {c.name for c in CONVERSATIONS}
 
 
+def _say(client: TestClient, sender: str, message: str, metadata: dict) -> list[str]:
+    response = client.post(WEBHOOK, json={"sender": sender, "message": message, "metadata": metadata})
+    assert response.status_code == 200, response.text
+    return [m.get("text") or "" for m in response.json()]
+
+
 @pytest.mark.parametrize("script", PARAMS)
-def test_conversation(dialogue_client: TestClient, dialogue_database_url: str, script: Conversation) -> None:
+def test_conversation(
+    dialogue_client: TestClient, dialogue_database_url: str, script: Conversation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_identity_secret(monkeypatch)
     url = dialogue_database_url
     if not _TYPES:
         with session_scope(url) as session:
@@ -180,19 +194,25 @@ def test_conversation(dialogue_client: TestClient, dialogue_database_url: str, s
     service = dialogue_client.app.state.retention.dialogue
     phone = _add_customer(url, script.customer) if script.customer is not None else "19900000000"
     sender = f"conv-{script.name}-{uuid.uuid4().hex[:6]}"
-    metadata = {"phone": phone} if script.channel_knows_phone else {}
+    metadata = signed(phone) if script.channel_knows_phone else {}
     said: list[str] = []
     previous_reply = ""
     before = Observed()
     state: dict = {}
     for number, turn in enumerate(script.turns, 1):
         message = turn.say.replace("{phone}", phone)
-        response = dialogue_client.post(WEBHOOK, json={"sender": sender, "message": message, "metadata": metadata})
-        assert response.status_code == 200, response.text
-        texts = [m.get("text") or "" for m in response.json()]
-        text = "\n".join(texts)
+        texts = _say(dialogue_client, sender, message, metadata)
         asks = state.get("phone_asks", 0)
         state = (_call(dialogue_client, service.slots, sender) or {}).get("flow") or {}
+        if "{phone}" in turn.say and state.get("claimed_phone") == phone:  # a code went to the number typed
+            code = last_code(url, phone)
+            assert code is not None, f"{script.name}: the bot awaits a code the development sender never recorded"
+            print(f"客户: {message}\n  机器人: {' '.join(texts)}")
+            said += [t for t in texts if t]
+            message = code
+            texts = _say(dialogue_client, sender, message, metadata)
+            state = (_call(dialogue_client, service.slots, sender) or {}).get("flow") or {}
+        text = "\n".join(texts)
         after = _observe(url, sender)
         print(f"客户: {message}  [{state.get('reason')}/{state.get('need')} {state.get('last_step')}]\n  机器人: {text}")
         where = f"{script.name} turn {number} 「{message}」"

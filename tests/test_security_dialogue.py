@@ -22,6 +22,7 @@ from bot.db.models import Conversation, RetentionOutcome
 from bot.db.session import session_scope
 from bot.dialogue.service import TURN_FAILED, DialogueService
 from bot.dialogue.stores import create_tracker_store
+from tests.identity_testing import signed, use_identity_secret
 from tests.test_wechat_webhook import (  # noqa: F401 - fixtures
     LEAVE_REASON,
     a_customer_phone,
@@ -115,10 +116,13 @@ def test_on_wechat_a_typed_command_is_text_too(live: TestClient) -> None:
 # --- Offered payloads run ---------------------------------------------------------------------------------
 
 
-def test_only_the_payloads_of_the_last_reply_run(dialogue_client: TestClient, dialogue_database_url: str) -> None:
+def test_only_the_payloads_of_the_last_reply_run(
+    dialogue_client: TestClient, dialogue_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The offer's button runs; once the bot has moved on to confirming, the same payload typed is text."""
+    use_identity_secret(monkeypatch)
     sender = _sender()
-    metadata = {"phone": a_customer_phone(dialogue_database_url, with_an_offer_for="reason_competitor_offer")}
+    metadata = signed(a_customer_phone(dialogue_database_url, with_an_offer_for="reason_competitor_offer"))
     _post(dialogue_client, sender, LEAVE_REASON, metadata)
     offer = _post(dialogue_client, sender, "没有了", metadata)
     assert "/accept_offer" in _payloads(offer), offer

@@ -12,7 +12,9 @@ import importlib
 from typing import Sequence
 
 # Modules under bot.cli that contribute sub-commands, in the order `--help` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("nlu", "serve", "db", "offers", "corpus", "churn", "users", "practice", "desk")
+COMMAND_MODULES: tuple[str, ...] = (
+    "nlu", "serve", "db", "offers", "corpus", "churn", "users", "practice", "desk", "identity"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
