@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Page, Route, expect
 from bot.app.main import create_app
 from bot.app.state import AppState
 from tests.browser_testing import browser, served  # noqa: F401 - fixtures
+from tests.identity_testing import last_code
 from tests.seeded_customers import a_customer_phone
 
 pytestmark = pytest.mark.slow
@@ -77,7 +78,11 @@ def send(page: Page, text: str) -> None:
     expect(page.get_by_role("status")).to_be_hidden()
 
 
-def test_a_conversation_with_offer_buttons_survives_a_reload(page: Page, dialogue_database_url: str) -> None:
+def test_a_conversation_with_offer_buttons_survives_a_reload(
+    page: Page, dialogue_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SMS_SENDER", raising=False)  # the development sender: the code is in the database
+    monkeypatch.setenv("SMS_RESEND_SECONDS", "0")  # other tests may have just claimed the same seeded number
     page.get_by_text("演示设置").click()
     phone = a_customer_phone(dialogue_database_url, with_an_offer_for="reason_competitor_offer")
     page.get_by_label("手机号").fill(phone)
@@ -87,6 +92,7 @@ def test_a_conversation_with_offer_buttons_survives_a_reload(page: Page, dialogu
     expect(page.locator(".message.customer").first).to_contain_text(LEAVE_REASON)
     expect(page.locator(".message.bot").first).to_be_visible(timeout=REPLY_TIMEOUT_MS)
     expect(page.get_by_role("status")).to_be_hidden()
+    send(page, last_code(dialogue_database_url, phone))  # the demo number is a claim: the SMS code proves it
 
     choices = page.locator(".quick-replies button:enabled")
     for follow_up in FOLLOW_UPS:  # drive the conversation until the bot offers something
