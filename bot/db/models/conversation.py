@@ -37,6 +37,10 @@ class Conversation(Base):
     # by them as it filters customer conversations by their retention outcome's.
     scenario_reason = Column(String(64), nullable=True)
     scenario_need = Column(String(16), nullable=True)
+    # A live web chat taken over from the desk: the staff member who answers instead of the bot, and since when
+    # (NULL = the bot answers). bot/review/takeover.py.
+    taken_over_by = Column(Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    taken_over_at = Column(AwareDateTime(), nullable=True)
 
     customer = relationship("Customer")
     turns = relationship(
