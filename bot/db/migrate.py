@@ -17,6 +17,9 @@ from bot.db.errors import safe_url
 from bot.db.session import get_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# A PostgreSQL advisory lock held by the migrating transaction ("retn"): instances that start together against
+# one database migrate one after another, and the later ones find it at head.
+MIGRATION_LOCK_KEY = 0x7265746E
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +75,10 @@ def _run(url: str | None, revision: str, upgrade: bool) -> None:
     with _quiet_alembic(), engine.connect() as connection, _sqlite_foreign_keys_off(connection), connection.begin():
         from alembic import command
 
+        if connection.dialect.name == "postgresql":
+            from sqlalchemy import text
+
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         config = _config()
         before = _revision_of(connection)
         config.attributes["connection"] = connection
