@@ -123,7 +123,11 @@ def _check(
 def _claim(
     session: Session, state: FlowState, tracker: Tracker, sender: str, message: Message, now: datetime
 ) -> Identity:
-    """A number typed, or passed unsigned: a code to it when it is a customer's (once per claim of metadata)."""
+    """A number typed, or passed unsigned: a code to it when it is a customer's (once per claim of metadata).
+
+    A refusal (a rate limit, a failed send) is said only to a customer who typed the number: a channel that
+    repeats an unsigned number with every message would otherwise have every message answered with it.
+    """
     typed = normalized_phone(message.entities.get("phone_number"))
     metadata = (tracker.latest_message or {}).get("metadata") or {}
     claimed = typed or normalized_phone(metadata.get(METADATA_PHONE))
@@ -137,11 +141,11 @@ def _claim(
         code = issue_code(session, claimed, sender, now=now, policy=policy)
     except CodeRefused as refused:
         logger.info("No code for %s (sender %r): %s", mask_phones(claimed), sender, refused)
-        return Identity(verification="code_refused")
+        return Identity(verification="code_refused" if typed else None)
     try:  # a failed send keeps the code's row: it counts towards the limits, so a failing gateway is not hammered
         sms_sender(settings).send(session, code_message(claimed, code, policy.ttl_seconds))
     except SmsNotSent as failure:
         logger.warning("Code for %s (sender %r) not sent: %s", mask_phones(claimed), sender, failure)
-        return Identity(verification="code_not_sent")
+        return Identity(verification="code_not_sent" if typed else None)
     state.claimed_phone = claimed
     return Identity(verification="code_sent", masked_phone=mask_phones(claimed))

@@ -149,6 +149,21 @@ async def test_codes_are_rate_limited_per_number_and_per_sender(app_db: str, mon
     assert _codes(app_db) == 2
 
 
+async def test_an_unsigned_number_over_the_limits_is_not_answered_with_a_refusal_each_message(
+    app_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _customer(app_db)
+    unsigned = {"phone": PHONE, "source": "webchat"}
+    _, flow, _ = await _turn(app_db, None, "greet", "你好", metadata=unsigned)
+    with session_scope(app_db) as session:
+        session.execute(update(VerificationCode).values(expires_at=func.now()))
+    _, flow, _ = await _turn(app_db, flow, "nlu_fallback", last_code(app_db, PHONE), metadata=unsigned)
+    assert flow["claimed_phone"] is None  # the code expired: the metadata is a new claim, within 60 s of the last
+    heard, flow, said = await _turn(app_db, flow, "reason_price_high", "太贵了", need="rational", metadata=unsigned)
+    assert "utter_code_refused" not in heard.responses and "utter_acknowledge_price_high" in heard.responses
+    assert NAME not in said and flow["phone"] is None and _codes(app_db) == 1
+
+
 async def test_a_failing_sms_gateway_is_said_and_nothing_is_claimed(app_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     _customer(app_db)
     monkeypatch.setenv("SMS_SENDER", "http")
