@@ -183,7 +183,7 @@ def test_the_http_sender_posts_the_message_with_the_token() -> None:
     ],
 )
 def test_the_http_sender_raises_when_the_gateway_does_not_take_it(answer) -> None:  # type: ignore[no-untyped-def]
-    sender = HttpSmsSender("https://sms.example/send", transport=httpx.MockTransport(answer))
+    sender = HttpSmsSender("https://sms.example/send", "", transport=httpx.MockTransport(answer))
     with pytest.raises(SmsNotSent) as raised:
         sender.send(None, code_message(PHONE, "123456", 300))  # type: ignore[arg-type]
     assert "123456" not in str(raised.value)

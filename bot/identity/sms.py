@@ -63,9 +63,10 @@ class HttpSmsSender:
     """Posts the message to the operator's gateway (module docstring)."""
 
     def __init__(
-        self, url: str, token: str = "", *, timeout: float = GATEWAY_TIMEOUT_SECONDS,
+        self, url: str, token: str, *, timeout: float = GATEWAY_TIMEOUT_SECONDS,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
+        """`token` may be empty: a gateway reached over a private network may want none."""
         self.url, self.token, self.timeout, self.transport = url, token, timeout, transport
 
     def send(self, session: Session, message: SmsMessage) -> None:
