@@ -63,7 +63,7 @@ PLACE = re.compile(
 MOVING_TO = re.compile(r"(?:搬到|搬去)([\u4e00-\u9fff]{2,3}?)(?:去|了|住|工作|，|$)")
 SMS_NEED = re.compile(r"验证码|收短信|短信验证|银行短信")
 KEEP_NUMBER_WORDS = re.compile(r"保号|留号|保留号码|号.{0,6}留着|留着.{0,4}号")
-PRICE_WORDS = re.compile(r"便宜|省钱|太贵|划算|降档|月租低")
+PRICE_WORDS = re.compile(r"便宜|省钱|太贵|划算|降档|月租低|优惠")
 CONTACT_ME = re.compile(r"告诉我|通知我|联系我|回复我|打给我|再联系")
 # 「合约还有多久到期」: a question the account answers.
 CONTRACT_QUESTION = re.compile(
@@ -71,10 +71,12 @@ CONTRACT_QUESTION = re.compile(
 )
 # 「那还是保号吧」「给我办千兆的」: a choice, whatever intent the words were filed under.
 CHOOSING = re.compile(r"吧|就办|给我办|帮我办|办个|改成|换成|就要|我要|要这个|办这个")
+# 「那59那个怎么办」「这个怎么开通」: how to get a product the customer points at is a choice put as a question.
+HOW_TO_GET = re.compile(r"(那个|这个|的)(要)?(怎么|咋|如何)(办|弄|开通|申请|改)")
 PROCEDURE = re.compile(r"流程|手续|要带什么|怎么(办理|操作)(销户|销号|携号|转网|拆机)|去哪(里)?办")
 DECLINE = re.compile(r"不用了|算了|不要了|不需要了|不办了")
 EXPLICIT_YES = re.compile(r"确认|办吧|就办|好的|可以办|没问题|行，办")
-QUESTION = re.compile(r"[?？]|吗|呢$|多少|几|怎么|是不是|会不会|能不能|要不要")
+QUESTION = re.compile(r"[?？]|吗|呢$|多少|几|怎么|是不是|会不会|能不能|要不要|有没有|可不可以|行不行")
 BRUSHED_OFF = re.compile(r"打发我|打发人|糊弄我|少来这套|别忽悠")
 COMPENSATION_WORDS = re.compile(r"补偿|赔偿|赔我|赔钱|损失")
 NO_COMPENSATION = re.compile(r"(不要|不用|不是要|不稀罕|别给我)(什么)?(补偿|赔偿|赔钱|送)")
@@ -263,8 +265,7 @@ class _Turn:
             self.say("utter_why_phone")
             self.general_help()
         elif (
-            CHOOSING.search(self.text)
-            and not QUESTION.search(self.text)
+            (CHOOSING.search(self.text) and not QUESTION.search(self.text) or HOW_TO_GET.search(self.text))
             and intent not in NO_INTENTS
             and (state.reason or state.put() or state.listed)  # a choice comes after listening, never before
             and self.names_a_product()
@@ -372,7 +373,9 @@ class _Turn:
     def open_fix(self) -> str | None:
         """The kind of the fix ticket this conversation already holds (one problem, one ticket)."""
         fixes = {s.fix for s in self.strategies.reasons.values() if s.fix}
-        return next((kind for kind in [*self.state.tickets, *self.decision.open_tickets] if kind in fixes), None)
+        held = [kind for kind in [*self.state.tickets, *self.decision.open_tickets] if kind in fixes]
+        own = self.strategy().fix if self.strategy() else None
+        return own if own in held else next(iter(held), None)  # 「能修吗」 is about the problem being talked about
 
     def insist_on_fix(self) -> None:
         """The customer presses on the problem already promised: the same ticket, escalated, never a new one."""
@@ -384,8 +387,17 @@ class _Turn:
             else:
                 self.say("utter_no_ticket_yet")
             return
-        if kind in self.state.tickets:
-            self.state.tickets[kind].asked += 1
+        self.follow_up_on(kind)
+
+    def follow_up_on(self, kind: str) -> None:
+        """A question about a promised ticket: the promise quoted the first time (「能修吗？要多久？」), the same
+        ticket escalated when the customer presses (again, or in anger); never a second ticket."""
+        promise = self.state.tickets.get(kind)
+        if promise is None:
+            self.say("utter_ticket_status", ticket=kind)
+            return
+        promise.asked += 1
+        if promise.asked >= 2 or INSISTS.search(self.text) or self.message.need == "emotional":
             self.decision.escalate.append(kind)
             self.say("utter_ticket_escalated", ticket=kind)
         else:
@@ -552,6 +564,10 @@ class _Turn:
         whatever words the NLU filed it under: answered from data. False when it is about none of these."""
         state = self.state
         if KEEP_NUMBER_WORDS.search(self.text) and self.facts is not None:
+            put = next((o for o in map(self.offer, state.put()) if o is not None and o.type == "保号套餐"), None)
+            if put is not None and self.named_offer() is None:
+                self.answer_about(put)  # 「留着这个号最少多少钱」 after a keep-number plan was put: that plan's price
+                return True
             plan = self.keep_number_plan(asked=True)
             if not state.keep_number_done and not state.offers_refused and self.topic() is None and plan is not None:
                 self.keep_number(plan)
@@ -871,6 +887,12 @@ class _Turn:
         if KEEP_NUMBER_WORDS.search(self.text) and self.topic() is None and self.keep_number_options():
             return
         offer = self.offer_asked_about()
+        facts, after = self.facts, self.offers_after_contract() if offer is None else None
+        if after is not None and facts is not None and facts.contract_running and facts.contract_end is not None:
+            # 「那到期以后最低能降到多少」: nothing can be put today, but the plan the contract's end opens can be named.
+            end = facts.contract_end
+            self.say("utter_no_offer_in_contract", contract_end=f"{end.year}年{end.month}月{end.day}日", offer=after.code)
+            return
         if offer is None:
             self.say("utter_no_offer_yet")
             if self.state.reason_status == "confirmed" and self.facts is not None and self.may_propose():
@@ -942,15 +964,7 @@ class _Turn:
                 return
             self.say("utter_no_ticket_yet")
             return
-        kind = next(iter(state.tickets), None) or self.decision.open_tickets[0]
-        promise = state.tickets.get(kind)
-        if promise is not None:
-            promise.asked += 1
-            if promise.asked >= 2 or INSISTS.search(self.text) or self.message.need == "emotional":
-                self.decision.escalate.append(kind)
-                self.say("utter_ticket_escalated", ticket=kind)
-                return
-        self.say("utter_ticket_status", ticket=kind)
+        self.follow_up_on(self.open_fix() or next(iter(state.tickets), None) or self.decision.open_tickets[0])
 
     def ask_how_to_leave(self) -> None:
         """How to cancel or port out, answered plainly; after offers were refused this is the customer leaving."""

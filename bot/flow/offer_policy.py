@@ -85,8 +85,10 @@ def suitable_offers(
     ]
     cost = facts.monthly_cost or Decimal(0)
     sign = 1 if generous_first(facts, strategies) else -1
+    # Within a kind, an offer that signs the customer up for no new term comes first: a re-contract is what a
+    # customer who wants to leave least wants to hear (seed 002), and only suits once the free options are out.
     return sorted(
-        offers, key=lambda o: (strategy.offer_types.index(o.type), sign * o.monthly_total(cost), o.code)
+        offers, key=lambda o: (strategy.offer_types.index(o.type), o.binds, sign * o.monthly_total(cost), o.code)
     )
 
 
