@@ -15,6 +15,8 @@ ROUTES = [
     ("POST", "/desk/conversations/{c}/tags", "staff"),
     ("POST", "/desk/conversations/{c}/comments", "staff"),
     ("POST", "/desk/conversations/{c}/reviewed", "staff"),
+    ("POST", "/desk/conversations/{c}/takeover", "staff"),
+    ("POST", "/desk/conversations/{c}/replies", "staff"),
     ("POST", "/desk/turns/{t}/relabel", "staff"),
     ("POST", "/desk/export", "staff"),
     ("GET", "/desk/tickets", "staff"),
@@ -25,6 +27,9 @@ ROUTES = [
     ("GET", "/api/desk/conversations", "all"),
     ("GET", "/api/desk/conversations/{c}", "staff"),
     ("GET", "/api/desk/conversations/{c}/story", "staff"),
+    ("POST", "/api/desk/conversations/{c}/takeover", "staff"),
+    ("POST", "/api/desk/conversations/{c}/replies", "staff"),
+    ("GET", "/api/desk/conversations/{c}/suggestion", "staff"),
     ("POST", "/api/desk/turns/{t}/corrections", "staff"),
     ("POST", "/api/desk/export-training", "staff"),
     ("GET", "/api/desk/tickets", "staff"),
@@ -34,6 +39,11 @@ FORMS = {
     "tags": {"tag": "好例子"}, "comments": {"body": "处理得好"}, "reviewed": {"reviewed": "1"},
     "relabel": {"field": "intent", "value": "reason_competitor_offer"}, "export": {},
     "assign": {"assignee": "{s}"}, "resolve": {"resolution": "已修复", "status": "resolved"},
+    "takeover": {"live": "1"}, "replies": {"text": "您好，我是客服主管"},
+}
+API_BODIES = {
+    "corrections": {"field": "intent", "value": "reason_competitor_offer"},
+    "takeover": {"live": True}, "replies": {"text": "您好，我是客服主管"},
 }
 
 
@@ -42,7 +52,7 @@ def _call(client: TestClient, method: str, path: str, desk: DeskData, headers: d
     if method == "GET":
         return client.get(url, follow_redirects=False)
     if url.startswith("/api/"):
-        body = {"field": "intent", "value": "reason_competitor_offer"} if "corrections" in url else None
+        body = API_BODIES.get(url.rsplit("/", 1)[-1])
         return client.post(url, json=body, headers=headers, follow_redirects=False)
     form = {key: value.format(s=desk.supervisor) for key, value in FORMS.get(url.rsplit("/", 1)[-1], {}).items()}
     if url.endswith("/comments"):

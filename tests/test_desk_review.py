@@ -78,6 +78,7 @@ def test_transcript_shows_what_the_bot_read_did_and_promised(client: TestClient,
     assert view["turns"][1]["actions"] == ["action_retention_turn", "utter_offer"]
     assert view["offers"][0]["code"] == "DOWN-59" and view["offers"][0]["outcome"] == "accepted"
     practice = client.get(f"/api/desk/conversations/{desk.own_practice}").json()
+    assert (practice["reason"], practice["need"]) == ("reason_price_high", "rational")  # the scenario's
     trainee = practice["turns"][1]
     assert (trainee["expected_act"], trainee["feedback"], trainee["score"]) == ("agent_probe", {"note": "先探询"}, 72.0)
     wechat = client.get(f"/api/desk/conversations/{desk.wechat_conversation}").json()

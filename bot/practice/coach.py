@@ -51,23 +51,37 @@ class Expectation:
 
 
 class Coach:
-    """The flow's view of one practice call: a customer with facts, the corpus, a clock for due times."""
+    """The flow's view of one call: a customer with facts, the corpus, a clock for due times.
+
+    Practice calls always know the customer; the desk's live take-over (bot/review/takeover.py) also asks the
+    coach about a web chat whose customer may not be identified yet (`facts` None), and names the tickets its
+    lines promise by `ticket_label`, since they are not opened by the suggestion either.
+    """
 
     def __init__(
-        self, facts: CustomerFacts, strategies: Strategies, corpus: ScriptCorpus, *, now: datetime, seed: int
+        self,
+        facts: CustomerFacts | None,
+        strategies: Strategies,
+        corpus: ScriptCorpus,
+        *,
+        now: datetime,
+        seed: int,
+        ticket_label: str = PRACTICE_TICKET,
     ) -> None:
         self.facts = facts
         self.strategies = strategies
         self.corpus = corpus
         self.now = now
         self.seed = seed
+        self.ticket_label = ticket_label
 
     def initial_state(self) -> FlowState:
         """The customer is known from the start (the agent sees who calls), as after identification."""
+        assert self.facts is not None  # nosec B101 - a practice call always has its customer (type narrowing)
         return FlowState(phone=self.facts.phone, churn_band=self.facts.churn_band)
 
     def promise(self, kind: str) -> TicketPromise:
-        return TicketPromise(id=PRACTICE_TICKET, due=due_phrase(follow_up_due(kind, self.now)))
+        return TicketPromise(id=self.ticket_label, due=due_phrase(follow_up_due(kind, self.now)))
 
     def hears_reason(self, state: FlowState, line: CustomerLine) -> bool:
         """True when the flow takes a reason line as that reason (and not, say, as a question about an offer)."""

@@ -93,6 +93,8 @@ class Transcript(BaseModel):
     tags: list[NoteView]
     comments: list[NoteView]
     reviewed: NoteView | None
+    taken_over_by: str | None  # the staff member answering this web chat instead of the bot (bot.review.takeover)
+    taken_over_at: datetime | None
 
 
 def _name(user: User | None) -> str | None:
@@ -156,8 +158,8 @@ def transcript(session: Session, viewer: User, conversation_id: int) -> Transcri
         phone=shown(viewer, customer.phone) if customer else None,
         customer_name=customer.name if customer else None,
         trainee=_name(trainee),
-        reason=outcome.reason if outcome else None,
-        need=outcome.need if outcome else None,
+        reason=outcome.reason if outcome else conversation.scenario_reason,
+        need=outcome.need if outcome else conversation.scenario_need,
         score=conversation.score,
         scenario=shown(viewer, (conversation.scenario or {}).get("label")),
         turns=[
@@ -182,4 +184,6 @@ def transcript(session: Session, viewer: User, conversation_id: int) -> Transcri
         tags=[NoteView(text=t.tag, by=_name(t.user), at=t.created_at) for t in tags.scalars()] if staff else [],
         comments=[NoteView(text=c.body, by=_name(c.user), at=c.created_at) for c in comments.scalars()] if staff else [],
         reviewed=NoteView(text="reviewed", by=_name(mark.user), at=mark.created_at) if mark and staff else None,
+        taken_over_by=_name(session.get(User, conversation.taken_over_by)) if conversation.taken_over_by else None,
+        taken_over_at=conversation.taken_over_at,
     )

@@ -24,13 +24,13 @@ from bot.config import get_settings
 from bot.db.models import User
 from bot.db.models.vocabulary import CHANNELS, CHURN_BANDS
 from bot.flow.promises import CHINA_TIME
-from bot.review import charts, marks, tickets
+from bot.review import charts, marks, takeover, tickets
 from bot.review.access import is_staff
 from bot.review.corrections import relabel, visible_turn
 from bot.review.export import export_training
 from bot.review.figures import all_figures
 from bot.review.inbox import OUTCOME_FILTERS, InboxFilter, inbox_filter, inbox_page
-from bot.review.service import DESK_ROLES, EVERY_ROLE, answered, desk_db
+from bot.review.service import DESK_ROLES, EVERY_ROLE, answered, desk_db, live_suggestion
 from bot.review.transcript import transcript, visible_conversation
 from bot.taxonomy import agent_acts, customer_intents, needs, reason_intents
 
@@ -86,8 +86,28 @@ def conversation_page(
 ) -> Response:
     with answered():
         view = transcript(db, user, conversation_id)
+        suggestion = live_suggestion(request, db, user, conversation_id) if is_staff(user) else None
+        live_mine = is_staff(user) and visible_conversation(db, user, conversation_id).taken_over_by == user.id
     return _page(request, "desk_transcript.html", user, session, view=view, intents=customer_intents(),
-                 needs=needs(), acts=agent_acts(), message=request.query_params.get("message"))
+                 needs=needs(), acts=agent_acts(), message=request.query_params.get("message"),
+                 live_channel=takeover.LIVE_CHANNEL, live_mine=live_mine, suggestion=suggestion,
+                 max_reply=takeover.MAX_REPLY_CHARS)
+
+
+@router.post("/desk/conversations/{conversation_id}/takeover")
+def take_over(conversation_id: int, live: str = Form("1"), user: User = Depends(staff),
+              db: Session = desk_db) -> Response:
+    with answered():
+        (takeover.take_over if live == "1" else takeover.hand_back)(db, user, conversation_id)
+    return _back(f"/desk/conversations/{conversation_id}")
+
+
+@router.post("/desk/conversations/{conversation_id}/replies")
+def agent_reply(conversation_id: int, text: str = Form(...), user: User = Depends(staff),
+                db: Session = desk_db) -> Response:
+    with answered():
+        takeover.reply(db, user, conversation_id, text)
+    return _back(f"/desk/conversations/{conversation_id}")
 
 
 @router.post("/desk/conversations/{conversation_id}/tags")

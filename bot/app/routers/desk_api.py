@@ -4,7 +4,7 @@ query itself keeps them to their own practice calls."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -13,12 +13,12 @@ from bot.app.request_checks import JsonRoute
 from bot.auth.dependencies import require_role
 from bot.config import get_settings
 from bot.db.models import User
-from bot.review import charts, tickets
+from bot.review import charts, takeover, tickets
 from bot.review.corrections import relabel, visible_turn
 from bot.review.export import ExportReport, export_training, story_yaml
 from bot.review.figures import all_figures
 from bot.review.inbox import InboxFilter, InboxPage, inbox_filter, inbox_page
-from bot.review.service import DESK_ROLES, EVERY_ROLE, answered, desk_db
+from bot.review.service import DESK_ROLES, EVERY_ROLE, answered, desk_db, live_suggestion
 from bot.review.transcript import Transcript, transcript, visible_conversation
 
 router = APIRouter(prefix="/api/desk", tags=["desk"], route_class=JsonRoute)
@@ -29,6 +29,14 @@ staff = require_role(*DESK_ROLES)
 class CorrectionIn(BaseModel):
     field: str = Field(..., description="intent or need (customer turns), act (trainee turns)")
     value: str
+
+
+class TakeOverIn(BaseModel):
+    live: bool = Field(..., description="true: a person answers this web chat from now on; false: the bot again")
+
+
+class ReplyIn(BaseModel):
+    text: str = Field(..., description="what the customer's chat page shows")
 
 
 class ExportOut(BaseModel):
@@ -61,6 +69,30 @@ def story(conversation_id: int, user: User = Depends(staff), db: Session = desk_
     with answered():
         text = story_yaml(db, visible_conversation(db, user, conversation_id))
     return PlainTextResponse(text, media_type="application/yaml; charset=utf-8")
+
+
+@router.post("/conversations/{conversation_id}/takeover")
+def take_over(
+    conversation_id: int, body: TakeOverIn, user: User = Depends(staff), db: Session = desk_db
+) -> dict[str, bool]:
+    with answered():
+        (takeover.take_over if body.live else takeover.hand_back)(db, user, conversation_id)
+    return {"live": body.live}
+
+
+@router.post("/conversations/{conversation_id}/replies", status_code=201)
+def agent_reply(
+    conversation_id: int, body: ReplyIn, user: User = Depends(staff), db: Session = desk_db
+) -> dict[str, int]:
+    with answered():
+        return {"seq": takeover.reply(db, user, conversation_id, body.text).seq}
+
+
+@router.get("/conversations/{conversation_id}/suggestion")
+def suggestion(conversation_id: int, request: Request, user: User = Depends(staff),
+               db: Session = desk_db) -> dict[str, str | None]:
+    with answered():
+        return {"line": live_suggestion(request, db, user, conversation_id)}
 
 
 @router.post("/turns/{turn_id}/corrections", status_code=201)

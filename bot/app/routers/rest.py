@@ -8,6 +8,10 @@ over-long message, a non-object metadata and text that is not valid Unicode are 
 
 The conversation channel is "web" when `metadata.source == "webchat"` (the chat page sends that), else "rest".
 `metadata` (e.g. `{"phone": "13312345678"}`) goes with the message to the custom actions.
+
+A web chat a supervisor has taken over from the desk (bot/review/takeover.py) does not reach the bot: the
+webhook records the message and answers `[]`, and the page fetches the supervisor's replies from
+`GET /webhooks/rest/agent`.
 """
 
 from __future__ import annotations
@@ -15,13 +19,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StrictStr, validator
 
 from bot.app.request_checks import JsonRoute
-from bot.app.state import get_dialogue
-from bot.dialogue.service import MAX_MESSAGE_CHARS, DialogueService, DialogueUnavailable
+from bot.app.state import get_app_state, get_dialogue
+from bot.db.session import session_scope
+from bot.dialogue.service import MAX_MESSAGE_CHARS, DialogueUnavailable
+from bot.review.takeover import LIVE_CHANNEL, LiveMessages, agent_messages, held_for_agent
 
 MAX_SENDER_CHARS = 128  # conversations.sender_id
 MAX_METADATA_BYTES = 8192  # metadata is stored with every message in the tracker
@@ -106,10 +112,26 @@ async def rest_health() -> dict[str, str]:
         503: {"description": "the dialogue is not loaded, or the lock store does not answer (the detail says which)"},
     },
 )
-async def webhook(body: RestMessage, service: DialogueService = Depends(get_dialogue)) -> JSONResponse:
+async def webhook(body: RestMessage, request: Request) -> JSONResponse:
     """The bot's replies to one message, exactly as Rasa's REST channel returns them (maybe an empty list)."""
+    state = get_app_state(request)
+    if body.channel == LIVE_CHANNEL and await held_for_agent(body.sender, body.message, state.parsers.get("customer")):
+        return JSONResponse([])  # a person answers this chat now; the page polls for the replies
+    service = get_dialogue(state)
     try:
         messages = await service.handle(body.sender, body.message, channel=body.channel, metadata=body.metadata)
     except DialogueUnavailable as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
     return JSONResponse(messages)
+
+
+@router.get("/agent", response_model=LiveMessages)
+def agent_replies(
+    sender: str = Query(..., min_length=1, max_length=MAX_SENDER_CHARS), after: int = Query(0, ge=0)
+) -> LiveMessages:
+    """A supervisor's replies in this sender's open web chat after turn `after`, and whether one answers now.
+
+    The sender id is the chat's only key here as in the webhook: whoever has it can already read and continue
+    the conversation, and it is 128 random bits on the chat page."""
+    with session_scope() as session:
+        return agent_messages(session, sender, after)

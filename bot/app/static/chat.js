@@ -6,12 +6,17 @@
  * - Every text is put on the page with textContent, never innerHTML: neither the customer nor the bot can
  *   inject markup.
  * - A message that could not be delivered is not in the history and goes back into the input for a retry.
+ * - A supervisor may take the chat over from the desk; their replies come from /webhooks/rest/agent, polled
+ *   every few seconds while a person answers and now and then otherwise (the first reply after a take-over).
  */
 "use strict";
 
 (function () {
   const STORAGE_KEY = "retention-webchat-v1";
   const ENDPOINT = "/webhooks/rest/webhook";
+  const AGENT_ENDPOINT = "/webhooks/rest/agent";
+  const POLL_LIVE_MS = 3000;
+  const POLL_IDLE_MS = 15000;
   const TIMEOUT_MS = 30000;
   const MAX_HISTORY = 200;
   const PHONE_PATTERN = /^1\d{10}$/;
@@ -41,12 +46,17 @@
     try {
       const saved = JSON.parse(window.localStorage.getItem(STORAGE_KEY) || "null");
       if (saved && typeof saved.sender === "string" && Array.isArray(saved.history)) {
-        return { sender: saved.sender, phone: typeof saved.phone === "string" ? saved.phone : "", history: saved.history };
+        return {
+          sender: saved.sender,
+          phone: typeof saved.phone === "string" ? saved.phone : "",
+          history: saved.history,
+          agentSeq: typeof saved.agentSeq === "number" ? saved.agentSeq : 0,
+        };
       }
     } catch (ignored) {
       // unreadable or unavailable storage: start afresh
     }
-    return { sender: newSenderId(), phone: "", history: [] };
+    return { sender: newSenderId(), phone: "", history: [], agentSeq: 0 };
   }
 
   function saveState() {
@@ -215,8 +225,37 @@
 
   phoneInput.addEventListener("input", onPhoneChange);
 
+  // The supervisor's replies (the turn number of the last one shown is kept, so a reload repeats none).
+  async function fetchAgentReplies() {
+    const query = new URLSearchParams({ sender: state.sender, after: String(state.agentSeq) });
+    const response = await fetch(AGENT_ENDPOINT + "?" + query.toString());
+    if (!response.ok) return false;
+    const answer = await response.json();
+    const fresh = (answer && Array.isArray(answer.messages) ? answer.messages : [])
+      .filter((m) => m && typeof m.text === "string" && typeof m.seq === "number" && m.seq > state.agentSeq);
+    if (fresh.length && !waiting) { // while a message is on its way, the next poll shows them
+      fresh.forEach((m) => {
+        state.history.push({ from: "bot", text: m.text, buttons: [] });
+        state.agentSeq = m.seq;
+      });
+      saveState();
+      renderHistory();
+    }
+    return Boolean(answer && answer.live);
+  }
+
+  async function poll() {
+    let live = false;
+    try {
+      if (!document.hidden) live = await fetchAgentReplies();
+    } catch (ignored) {
+      // offline for a moment: the next poll tries again
+    }
+    window.setTimeout(poll, live ? POLL_LIVE_MS : POLL_IDLE_MS);
+  }
+
   restartButton.addEventListener("click", () => {
-    state = { sender: newSenderId(), phone: state.phone, history: [] };
+    state = { sender: newSenderId(), phone: state.phone, history: [], agentSeq: 0 };
     saveState();
     clearError();
     renderHistory();
@@ -225,4 +264,5 @@
 
   phoneInput.value = state.phone;
   renderHistory();
+  poll();
 })();
