@@ -117,7 +117,10 @@ def test_the_desk_suggests_the_flows_next_line_from_the_bots_state(
     signed_in(client, "sup")
     headers = csrf(client)
     assert client.get(f"/api/desk/conversations/{chat}/suggestion").json() == {"line": None}  # not taken over
-    client.post(f"/api/desk/conversations/{chat}/takeover", json={"live": True}, headers=headers)
+    page = client.get(f"/desk/conversations/{chat}").text
+    assert "机器人应答中" in page and "接管对话" in page and "流程建议" not in page
+    assert client.post(f"/desk/conversations/{chat}/takeover", data={"live": "1"}, headers=headers,
+                       follow_redirects=False).status_code == 303
     _say(client, "太贵了")
 
     line = client.get(f"/api/desk/conversations/{chat}/suggestion").json()["line"]
