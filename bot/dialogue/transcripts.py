@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,7 @@ _SILENT_ACTIONS = frozenset({"action_listen", "action_session_start", "action_ex
 # Waiting turns are tried again after this, doubling up to the maximum while the database stays away.
 RETRY_FIRST_SECONDS = 0.5
 RETRY_MAX_SECONDS = 8.0
+STORED_COUNTS_KEPT = 10_000
 
 
 def conversation_channel(input_channel: str | None) -> str:
@@ -291,11 +293,17 @@ def _write(session: Any, message: PendingMessage) -> list[int]:
 
 
 class RecordingTrackerStore(TrackerStore):
-    """The configured tracker store, plus the transcript of each saved message (see the module docstring)."""
+    """The configured tracker store, plus the transcript of each saved message (see the module docstring).
+
+    What is new in a saved tracker is what follows the events it had when Rasa retrieved it, under the same
+    lock, a moment before; that count is remembered per sender (the most recent STORED_COUNTS_KEPT senders), so
+    a save does not read and deserialise the whole stored tracker again. A sender not remembered is read.
+    """
 
     def __init__(self, inner: TrackerStore, recorder: TranscriptRecorder) -> None:
         self.inner = inner
         self.recorder = recorder
+        self._stored_counts: OrderedDict[str, int] = OrderedDict()
         super().__init__(inner.domain, None)
 
     @property
@@ -311,12 +319,16 @@ class RecordingTrackerStore(TrackerStore):
         asked to send it again), and transcribing it would record that message twice."""
         new_events = await self._new_events(tracker)
         await self.inner.save(tracker)
+        self._remember(tracker.sender_id, len(tracker.events))
         if new_events:
             await self.recorder.record_events(
                 tracker.sender_id, new_events, tracker.get_latest_input_channel(), conversation_of(tracker)
             )
 
     async def _new_events(self, tracker: DialogueStateTracker) -> list[Event]:
+        stored = self._stored_counts.pop(tracker.sender_id, None)
+        if stored is not None:
+            return list(tracker.events)[stored:]
         try:
             previous = await self.inner.retrieve(tracker.sender_id)
         except Exception:  # noqa: BLE001 - without the stored tracker the difference is unknown
@@ -324,8 +336,16 @@ class RecordingTrackerStore(TrackerStore):
             return []
         return TrackerEventDiffEngine.event_difference(previous, tracker)
 
+    def _remember(self, sender_id: str, count: int) -> None:
+        self._stored_counts[sender_id] = count
+        self._stored_counts.move_to_end(sender_id)
+        if len(self._stored_counts) > STORED_COUNTS_KEPT:
+            self._stored_counts.popitem(last=False)
+
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        return await self.inner.retrieve(sender_id)
+        tracker = await self.inner.retrieve(sender_id)
+        self._remember(sender_id, len(tracker.events) if tracker is not None else 0)
+        return tracker
 
     async def retrieve_full_tracker(self, conversation_id: str) -> DialogueStateTracker | None:
         return await self.inner.retrieve_full_tracker(conversation_id)

@@ -2,13 +2,21 @@
 
 Both `retention-bot parse` and `POST /model/parse` go through `NluParser.parse`, so the command line and the
 HTTP API cannot drift apart.
+
+Every parse of the app runs in one parsing thread (`off_the_loop`), the customer dialogue's included: Rasa's
+graph is synchronous CPU work (10-20 ms of DIET, the linear blend, the featurisers), and on the event loop it
+held up every other request of the process, /health and the WeChat deadlines among them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT_RANKING_KEY
@@ -23,6 +31,24 @@ _AGENT_NEED = {"name": "none", "confidence": 1.0}
 
 
 _SLASHES = "/／"
+
+T = TypeVar("T")
+# One thread: parses never run at once, so no component of the graph is asked to be thread-safe.
+_PARSE_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlu-parse")
+_thread_loop = threading.local()
+
+
+def _run_in_thread_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    loop = getattr(_thread_loop, "loop", None)
+    if loop is None:
+        loop = _thread_loop.loop = asyncio.new_event_loop()
+    return loop.run_until_complete(coroutine)
+
+
+async def off_the_loop(parse: Coroutine[Any, Any, T]) -> T:
+    """Run a Rasa parse coroutine (`Agent.parse_message`, `MessageProcessor.parse_message`: synchronous inside)
+    in the parsing thread and await its result."""
+    return await asyncio.get_running_loop().run_in_executor(_PARSE_THREAD, _run_in_thread_loop, parse)
 
 
 def guard_intent_prefix(text: str) -> str:
@@ -112,7 +138,7 @@ class NluParser:
 
     async def parse_raw(self, text: str) -> dict[str, Any]:
         """Rasa's own parse result (intent may be nlu_fallback)."""
-        return await self._agent.parse_message(guard_intent_prefix(text))
+        return await off_the_loop(self._agent.parse_message(guard_intent_prefix(text)))
 
     async def parse(self, text: str) -> dict[str, Any]:
         return to_contract(await self.parse_raw(text), text, self.role)
