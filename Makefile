@@ -9,7 +9,7 @@ PORT ?= 8000
 export PYTHONHASHSEED := 0
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: setup train run test check-deps validate audit eval bench clean
+.PHONY: setup train run test check-deps validate audit eval bench bench-load clean
 
 # The environment: exactly the pins of requirements.lock, installed without resolution (--no-deps), because
 # Rasa 3.6 declares Python <3.11 and pins packages that have no 3.11 wheels (docs/ARCHITECTURE.md).
@@ -59,6 +59,11 @@ eval: setup
 
 bench: train
 	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# One running instance (`retention-bot serve`) under 200 simulated customers, 100 WeChat followers at once and a
+# closed loop, side by side with plain `rasa run` + `rasa run actions` on the same model; about 7 minutes.
+bench-load: train
+	$(BIN)/python bench/load_customers.py
 
 clean:
 	rm -rf $(VENV) models var .pytest_cache
