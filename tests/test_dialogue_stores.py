@@ -146,3 +146,18 @@ def test_bad_store_urls_fail_fast_and_clearly(tracker_url: str, lock_url: str, m
         create_tracker_store(tracker_url, DOMAIN)
         create_lock_store(lock_url)
     assert time.perf_counter() - started < 15
+
+
+def test_redis_tickets_stay_unique_when_instances_ask_at_once(redis_url: str) -> None:
+    """Rasa's RedisLockStore reads, changes and writes a lock: instances asking together got the same ticket and
+    both held the lock. Every ticket here is issued once, and releasing them all leaves no lock behind."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    url = f"{redis_url}?key_prefix={prefix}"
+    instances = [create_lock_store(url) for _ in range(4)]
+    with ThreadPoolExecutor(8) as pool:
+        tickets = list(pool.map(lambda index: instances[index % 4].issue_ticket("sender-2"), range(40)))
+        assert sorted(tickets) == list(range(40))
+        list(pool.map(lambda index: instances[index % 4].cleanup("sender-2", tickets[index]), range(40)))
+    assert not instances[0].red.exists(f"{prefix}:lock:sender-2")

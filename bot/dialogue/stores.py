@@ -8,14 +8,17 @@ SQLTrackerStore would otherwise retry an unreachable server every 5 s for ever, 
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from bot.db.errors import safe_url
 
 CONNECT_TIMEOUT_SECONDS = 5
+T = TypeVar("T")
 
 
 class StoreConfigError(RuntimeError):
@@ -108,16 +111,74 @@ def _redis_options(url: str) -> dict[str, Any]:
     }
 
 
+def _atomic_redis_lock_store_class() -> type:
+    """Rasa's RedisLockStore with every change of a lock made in one Redis transaction.
+
+    Rasa reads a sender's ticket lock, changes it in Python and writes it back. Two instances taking a ticket for
+    the same sender at the same moment both read "no lock", both write a lock with ticket 0 and both hold it:
+    their two messages run at once and one of them is lost from the tracker (the last save wins) — seen in
+    tests/test_two_instances.py with same-sender bursts to both instances. Releasing and cleaning up race the
+    same way (a ticket issued in between vanishes). Here each read-change-write runs under WATCH/MULTI and is
+    redone when another client changed the lock in between.
+    """
+    from rasa.core.lock import TicketLock
+    from rasa.core.lock_store import LOCK_LIFETIME, RedisLockStore
+    from redis.exceptions import WatchError
+
+    class AtomicRedisLockStore(RedisLockStore):
+        def _change(self, conversation_id: str, change: Callable[[TicketLock], T]) -> T:
+            """Apply `change` to the sender's lock (a new one when none is stored) in one transaction; the lock
+            is deleted when no ticket is left in it, else saved."""
+            key = self.key_prefix + conversation_id
+            with self.red.pipeline() as pipe:
+                while True:
+                    try:
+                        pipe.watch(key)
+                        stored = pipe.get(key)
+                        lock = TicketLock.from_dict(json.loads(stored)) if stored else TicketLock(conversation_id)
+                        result = change(lock)
+                        pipe.multi()
+                        if lock.is_someone_waiting():
+                            pipe.set(key, lock.dumps())
+                        else:
+                            pipe.delete(key)
+                        pipe.execute()
+                        return result
+                    except WatchError:
+                        continue
+
+        def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+            try:
+                return self._change(conversation_id, lambda lock: lock.issue_ticket(lock_lifetime))
+            except Exception as exc:  # noqa: BLE001 - Rasa's contract: any failure here is a LockError
+                from rasa.core.lock_store import LockError
+
+                raise LockError(f"Error while acquiring lock. Error:\n{exc}") from exc
+
+        def update_lock(self, conversation_id: str) -> None:
+            self._change(conversation_id, lambda lock: lock.remove_expired_tickets())
+
+        def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
+            self._change(conversation_id, lambda lock: lock.remove_ticket_for(ticket_number))
+
+        def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+            # releasing and deleting an empty lock are one step in _change: nobody's new ticket is deleted
+            self.finish_serving(conversation_id, ticket_number)
+
+    return AtomicRedisLockStore
+
+
 def create_lock_store(url: str) -> Any:
-    """InMemoryLockStore for an empty URL, RedisLockStore for `redis://host:port/db` (`rediss://` for TLS).
+    """InMemoryLockStore for an empty URL, a RedisLockStore for `redis://host:port/db` (`rediss://` for TLS)
+    whose lock changes are atomic (`_atomic_redis_lock_store_class`).
 
     An optional `?key_prefix=name` (alphanumeric) separates several bots on one Redis database.
     """
-    from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
+    from rasa.core.lock_store import InMemoryLockStore
 
     if not url:
         return InMemoryLockStore()
-    store = RedisLockStore(**_redis_options(url))
+    store = _atomic_redis_lock_store_class()(**_redis_options(url))
     try:
         store.red.ping()
     except Exception as exc:  # noqa: BLE001 - redis raises several unrelated types
