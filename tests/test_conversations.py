@@ -27,6 +27,7 @@ from bot.corpus import default_corpus
 from bot.db.models import Conversation as ConversationRow
 from bot.db.models import Customer, MonthlyUsage, Offer, OfferHistory, Ticket
 from bot.db.session import session_scope
+from bot.dialogue.service import TURN_FAILED
 from bot.flow.promises import CHINA_TIME, SERVICE_CLOSES, SERVICE_OPENS, due_phrase
 from tests.conversation_script import Conversation, Profile, TurnExpectation, load_conversations
 from tests.identity_testing import last_code, signed, use_identity_secret
@@ -49,6 +50,11 @@ _phones = iter(range(10_000_000))
 def _fallback_texts() -> set[str]:
     corpus = default_corpus()
     return {v for name in FALLBACK_RESPONSES for e in corpus.entries_of(name) for v in e.variants}
+
+
+def _failure_texts() -> set[str]:
+    """What the action says when its work failed: an apology is no answer, whatever the script expected."""
+    return {v for e in default_corpus().entries_of("utter_service_error") for v in e.variants}
 
 
 def _new_phone() -> str:
@@ -223,6 +229,8 @@ def test_conversation(
         said += [t for t in texts if t]
         previous_reply, before = text, after
     # --- invariants of every conversation ---
+    failed = [t for t in said if t == TURN_FAILED or any(f in t for f in _failure_texts())]
+    assert not failed, f"{script.name}: a turn failed and was answered with an apology: {failed}"
     repeated = sorted({t for t in said if said.count(t) > 1})
     assert not repeated, f"{script.name}: said twice: {repeated}"
     kinds = _kinds(before.tickets)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -163,3 +164,55 @@ def test_people_are_no_place_and_a_demand_before_any_reason_is_no_choice() -> No
     first = decide(FlowState(), Message("reason_device_problem", "rational", "我要求把这台问题机直接换成新机"),
                    Identity(facts=facts))
     assert first.state.pending is None and "utter_confirm_enrolment" not in [line.response for line in first.lines]
+
+
+def _with_ticket(kind: str, reason: str) -> FlowState:
+    from bot.flow.state import TicketPromise
+
+    return FlowState(reason=reason, need="rational", reason_status="confirmed", replies=2, last_step="fix",
+                     tickets={kind: TicketPromise(id="7", due="12月9日 18:00前")})
+
+
+def test_a_first_question_about_a_fix_quotes_it_and_pressing_escalates_the_same_ticket() -> None:
+    facts = _customer(300, 9000, 99)
+    state = _with_ticket("device_repair", "reason_device_problem")
+    first = decide(state, Message("ask_ticket_progress", "rational", "能修吗？要多久？"), Identity(facts=facts))
+    assert [line.response for line in first.lines] == ["utter_ticket_status"] and first.escalate == []
+    again = decide(first.state, Message("ask_ticket_progress", "rational", "要多久啊"), Identity(facts=facts))
+    assert again.escalate == ["device_repair"] and again.open_tickets == []
+
+
+def test_a_broken_modem_told_as_a_network_fault_is_the_device_ticket_already_open() -> None:
+    facts = _customer(300, 9000, 99)
+    state = _with_ticket("device_repair", "reason_device_problem")
+    modem = decide(state, Message("reason_network_quality", "rational", "就是光猫的问题"), Identity(facts=facts))
+    assert modem.open_tickets == []
+    other = decide(state, Message("reason_network_quality", "rational", "家里信号也差"), Identity(facts=facts))
+    assert other.open_tickets == ["network_repair"]  # a weak signal is a problem of its own
+
+
+def test_the_fault_behind_an_unresolved_repair_is_complained_about_not_filed_again() -> None:
+    facts = _customer(300, 9000, 99)
+    heard = decide(FlowState(), Message("reason_unresolved_problem", "emotional", "宽带报修三次了没人来修！！"),
+                   Identity(facts=facts))
+    assert heard.open_tickets == []
+    fault = decide(heard.state, Message("reason_network_quality", "emotional", "孩子上网课天天断"), Identity(facts=facts))
+    assert fault.open_tickets == ["complaint"]
+
+
+def test_asking_for_the_complaint_line_files_the_complaint_instead_of_a_call_back() -> None:
+    facts = _customer(300, 9000, 99)
+    state = FlowState(reason="reason_poor_service", need="emotional", reason_status="confirmed", replies=2)
+    asked = decide(state, Message("request_human", "emotional", "給我投訴電話，這個客服要處理"), Identity(facts=facts))
+    assert asked.open_tickets == ["complaint"] and not asked.handoff and asked.outcome is None
+
+
+def test_an_offer_that_binds_comes_after_a_free_one_of_the_same_kind() -> None:
+    catalogue = (
+        _offer("DEV-BIND", "新机直降500元（续约24个月）", "终端更换", None, ["reason_device_problem"],
+               penalty="需要续约24个月。"),
+        _offer("DEV-FREE", "以旧换新补贴300元", "终端更换", None, ["reason_device_problem"]),
+    )
+    facts = _customer(300, 9000, 99)
+    offers = suitable_offers(replace(facts, offers=catalogue), strategies(), "reason_device_problem")
+    assert [o.code for o in offers] == ["DEV-FREE", "DEV-BIND"]

@@ -46,7 +46,7 @@ FACT_WORDS: tuple[tuple[str, str], ...] = (
 )
 # What a question about leaving is about.
 LEAVE_TOPICS: tuple[tuple[str, str], ...] = (
-    ("携号", "port"), ("转网", "port"), ("携转", "port"), ("宽带", "broadband"), ("光猫", "broadband"),
+    ("携号", "port"), ("转网", "port"), ("携转", "port"), ("宽带", "broadband"), ("还光猫", "broadband"),
     ("拆", "broadband"), ("销户", "cancel"), ("销号", "cancel"), ("注销", "cancel"),
 )
 # The commitment line of a ticket that is not the reason's own fix.
@@ -80,6 +80,10 @@ QUESTION = re.compile(r"[?？]|吗|呢$|多少|几|怎么|是不是|会不会|�
 BRUSHED_OFF = re.compile(r"打发我|打发人|糊弄我|少来这套|别忽悠")
 COMPENSATION_WORDS = re.compile(r"补偿|赔偿|赔我|赔钱|损失")
 NO_COMPENSATION = re.compile(r"(不要|不用|不是要|不稀罕|别给我)(什么)?(补偿|赔偿|赔钱|送)")
+# The home network's own equipment: its fault is one problem, told as a network fault or as a device fault.
+HOME_EQUIPMENT = re.compile(r"光猫|猫坏|路由器|机顶盒|光纤盒")
+# 「给我投诉电话」「我要投诉他」: a formal complaint, which the complaint ticket is, not a call-back from a person.
+COMPLAINT_CHANNEL = re.compile(r"投诉(电话|热线|渠道|方式|途径)|(怎么|去哪|在哪|哪里)投诉|我要投诉|要投诉")
 INSISTS = re.compile(r"每次都|老是这么说|又是|到底|还要等|等了|催|别敷衍|怎么还|还没")
 
 
@@ -253,6 +257,8 @@ class _Turn:
             and (state.on_table or state.tickets or self.decision.open_tickets)
         ):
             self.wait()
+        elif COMPLAINT_CHANNEL.search(self.text) and self.facts is not None:
+            self.ticket("complaint")
         elif PROCEDURE.search(self.text) and intent not in YES_INTENTS | {"request_human"}:
             self.ask_how_to_leave()
         elif (
@@ -325,7 +331,7 @@ class _Turn:
         state = self.state
         need = self.message.need if self.message.need in ("emotional", "rational") else "emotional"
         same = reason == state.reason
-        first = state.reason is None
+        first, previous = state.reason is None, state.reason
         state.reason, state.need = reason, need
         if same and state.reason_status != "none":
             # The reason again: confirmation that it is the real one; a fix already promised is quoted.
@@ -347,8 +353,13 @@ class _Turn:
         # A second, different reason: the real one, revealed on probing. Heard and asked about, not sold to.
         state.reason_status = "confirmed"
         fix, held = self.strategy().fix, self.open_fix()
-        if fix and held is not None and fix in (held, "complaint"):
+        if fix and held is not None and (fix in (held, "complaint") or self.one_problem(fix, held)):
             self.insist_on_fix()  # the same problem (or the complaint that it is not fixed), said again
+            return
+        unresolved = self.strategies.of("reason_unresolved_problem")
+        if previous == "reason_unresolved_problem" and fix and unresolved is not None and unresolved.fix:
+            # 「报修三次了」 then what the fault is: the repair that failed is complained about, not filed again.
+            self.ticket(unresolved.fix)
             return
         if fix and self.facts is not None:
             self.ticket(fix)
@@ -376,6 +387,10 @@ class _Turn:
         held = [kind for kind in [*self.state.tickets, *self.decision.open_tickets] if kind in fixes]
         own = self.strategy().fix if self.strategy() else None
         return own if own in held else next(iter(held), None)  # 「能修吗」 is about the problem being talked about
+
+    def one_problem(self, fix: str, held: str) -> bool:
+        """A broken modem is a network fault to one customer and a device fault to another: one ticket."""
+        return {fix, held} == {"network_repair", "device_repair"} and bool(HOME_EQUIPMENT.search(self.text))
 
     def insist_on_fix(self) -> None:
         """The customer presses on the problem already promised: the same ticket, escalated, never a new one."""
@@ -719,18 +734,23 @@ class _Turn:
         if offer is None:
             self.say("utter_which_offer")
             return
-        if not self.suits(offer, named=choice.named) and offer.type == "保号套餐":
-            # 「那就保号吧」 names the kind, not the plan: the keep-number plan that suits them.
+        # The product the customer asked about themselves (「有没有最便宜的保号方式」 … 「那我留下来吧」) is named.
+        named = choice.named or (offer.code == state.discussed and offer.code not in state.put())
+        if choice.named and not self.suits(offer, named=named) and offer.type == "保号套餐":
+            # 「那就保号吧」 names the kind, not the plan: the keep-number plan that suits them (a bare yes takes
+            # the plan on the table, never another one).
             alike = [
                 o for o in catalogue if o.type == offer.type and o.code != offer.code and self.suits(o, named=True)
             ]
             if alike and not re.search(r"\d|停机", self.text):
                 offer = min(alike, key=lambda o: (o.monthly_price or 0, o.code))
-        if offer.code not in state.put() and not self.suits(offer, named=choice.named):
+        if offer.code not in state.put() and not self.suits(offer, named=named):
             if offer.why_not:
                 self.say("utter_offer_not_eligible", offer=offer.code, why_not="；".join(offer.why_not))
             else:
                 self.say("utter_offer_not_suitable", offer=offer.code)
+            state.discussed = None
+            state.last_step = "not_suitable"  # a yes to this answer chooses nothing: no loop of refusals
             return
         state.pending = offer.code
         state.on_table = offer.code
