@@ -13,10 +13,11 @@ a broker (`TrackerEventDiffEngine`), then awaits one transaction per message in 
 
 A recording failure never costs the reply, and the turns are not dropped: when the database does not answer
 (a restart, a network cut), they wait in this process and are written, in order and in one transaction per
-attempt, as soon as it answers again; a later message of the same sender queues behind them. The write stays
-on the request path otherwise: written before the reply goes out and under the sender's lock, every
+attempt, as soon as it answers again; a later message handled by this process queues behind them. The write
+stays on the request path otherwise: written before the reply goes out and under the sender's lock, every
 acknowledged turn is in the database even if the process dies next, and the next message of the sender, on
-whichever instance, is transcribed after it (docs/DEPLOY.md).
+whichever instance, is transcribed after it. Only turns that waited for the database may land after turns
+another instance wrote once it was back (docs/DEPLOY.md).
 """
 
 from __future__ import annotations
@@ -262,6 +263,11 @@ class TranscriptRecorder:
 
 
 def _write(session: Any, message: PendingMessage) -> list[int]:
+    """Append one message's turns. Each conversation row is locked (PostgreSQL) before its next `seq` is read:
+    turns that waited for the database are written outside the sender's lock, maybe while another instance
+    writes the sender's next message, and the two must not take the same `seq`."""
+    from sqlalchemy import select
+
     from bot.db.models import Conversation
     from bot.db.queries import current_conversation, record_turn
 
@@ -269,6 +275,7 @@ def _write(session: Any, message: PendingMessage) -> list[int]:
     row = session.get(Conversation, message.conversation_id) if message.conversation_id is not None else None
     if row is not None and row.ended_at is None and row.sender_id == message.sender_id:
         conversations[row.channel] = row.id
+    locked: set[int] = set()
     ids = []
     for turn in message.turns:
         if turn.channel not in conversations:
@@ -276,9 +283,13 @@ def _write(session: Any, message: PendingMessage) -> list[int]:
                 session, mode=CONVERSATION_MODE, channel=turn.channel, sender_id=message.sender_id
             )
             conversations[turn.channel] = conversation.id
+        conversation_id = conversations[turn.channel]
+        if conversation_id not in locked:
+            session.execute(select(Conversation.id).where(Conversation.id == conversation_id).with_for_update())
+            locked.add(conversation_id)
         turn_row = record_turn(
             session,
-            conversations[turn.channel],
+            conversation_id,
             role=turn.role,
             text=turn.text,
             intent=turn.intent,
