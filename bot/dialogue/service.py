@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,9 @@ from bot.nlu.parser import guard_intent_prefix, off_the_loop
 logger = logging.getLogger(__name__)
 
 HEALTH_TIMEOUT_SECONDS = 3.0
+# Health checks block on the network (a database ping, a Redis PING): they get threads of their own, so that
+# under load /health does not queue behind the conversations' actions and transcript writes in the default pool.
+HEALTH_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="health")
 MAX_MESSAGE_CHARS = 2000
 # The answer to a failed turn. Not the corpus' utter_service_error: that line says the case was recorded and a
 # colleague will call back, which nothing arranges when the turn itself failed; this one promises nothing.
@@ -264,7 +268,8 @@ class DialogueService:
             ("lock_store", self.lock_store, self.lock_store_info),
         ):
             try:
-                await asyncio.wait_for(asyncio.to_thread(ping, store), HEALTH_TIMEOUT_SECONDS)
+                ping_store = asyncio.get_running_loop().run_in_executor(HEALTH_THREADS, ping, store)
+                await asyncio.wait_for(ping_store, HEALTH_TIMEOUT_SECONDS)
                 result[name] = StoreStatus(info.kind, info.url, True)
             except Exception as exc:  # noqa: BLE001 - reported, not raised
                 result[name] = StoreStatus(info.kind, info.url, False, f"{type(exc).__name__}: {exc}".strip())

@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from bot.app.state import AppState, get_app_state
 from bot.auth.dependencies import require_role
 from bot.db.models import User
+from bot.dialogue.service import HEALTH_THREADS
 
 router = APIRouter(tags=["health"])
 
@@ -110,7 +111,8 @@ async def _database_health(state: AppState) -> DatabaseHealth:
 
     url = get_settings().effective_database_url
     try:
-        return await asyncio.wait_for(asyncio.to_thread(_check_database, url), CHECK_TIMEOUT_SECONDS)
+        check = asyncio.get_running_loop().run_in_executor(HEALTH_THREADS, _check_database, url)
+        return await asyncio.wait_for(check, CHECK_TIMEOUT_SECONDS)
     except asyncio.TimeoutError:
         return DatabaseHealth(url=safe_url(url), reachable=False, error=f"no answer within {CHECK_TIMEOUT_SECONDS:g} s")
 
