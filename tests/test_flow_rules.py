@@ -216,3 +216,33 @@ def test_an_offer_that_binds_comes_after_a_free_one_of_the_same_kind() -> None:
     facts = _customer(300, 9000, 99)
     offers = suitable_offers(replace(facts, offers=catalogue), strategies(), "reason_device_problem")
     assert [o.code for o in offers] == ["DEV-FREE", "DEV-BIND"]
+
+
+@pytest.mark.parametrize("text", ["确认", "確認", "好的", "对"])
+def test_a_plain_yes_to_a_confirmation_enrols_even_when_the_nlu_is_unsure(text: str) -> None:
+    facts = _customer(100, 3000, 128)
+    state = FlowState(reason="reason_price_high", need="rational", reason_status="confirmed", replies=3,
+                      proposed=["DWN-59"], on_table="DWN-59", pending="DWN-59", last_step="confirm")
+    yes = decide(state, Message("nlu_fallback", "none", text), Identity(facts=facts))
+    assert yes.enrol == "DWN-59"
+    unsure = decide(state, Message("nlu_fallback", "none", "确认一下是多少钱"), Identity(facts=facts))
+    assert unsure.enrol is None
+
+
+def test_no_other_reason_confirms_the_reason_heard_whatever_the_rest_was_read_as() -> None:
+    facts = _customer(20, 200, 29)
+    heard = decide(FlowState(), Message("reason_low_usage", "rational", "这个号半年没打过电话了"), Identity(facts=facts))
+    answer = Message("reason_price_high", "rational", "沒有別的原因，就是放著沒用")
+    confirmed = decide(heard.state, answer, Identity(facts=facts))
+    assert confirmed.state.reason == "reason_low_usage" and confirmed.state.reason_status == "confirmed"
+    other = decide(heard.state, Message("reason_price_high", "rational", "主要是太贵了"), Identity(facts=facts))
+    assert other.state.reason == "reason_price_high"
+
+
+def test_no_keep_number_plan_is_put_unasked_to_a_customer_who_needs_the_numbers_sms() -> None:
+    light = _customer(20, 200, 29)
+    assert keep_number_plan(light, strategies()) is not None
+    assert keep_number_plan(light, strategies(), needs_sms=True) is None
+    asked = keep_number_plan(light, strategies(), needs_sms=True, light_only=False)
+    assert asked is not None and asked.type == "保号套餐"
+    assert all(o.type != "保号套餐" for o in suitable_offers(light, strategies(), "reason_low_usage", needs_sms=True))

@@ -63,6 +63,7 @@ PLACE = re.compile(
 MOVING_TO = re.compile(r"(?:搬到|搬去)([\u4e00-\u9fff]{2,3}?)(?:去|了|住|工作|，|$)")
 SMS_NEED = re.compile(r"验证码|收短信|短信验证|银行短信")
 KEEP_NUMBER_WORDS = re.compile(r"保号|留号|保留号码|号.{0,6}留着|留着.{0,4}号")
+PRICE_QUESTION = re.compile(r"多少钱|补贴多少|优惠多少|便宜多少|价格|几块|几元|怎么收费|收费吗|要钱吗")
 PRICE_WORDS = re.compile(r"便宜|省钱|太贵|划算|降档|月租低|优惠")
 CONTACT_ME = re.compile(r"告诉我|通知我|联系我|回复我|打给我|再联系")
 # 「合约还有多久到期」: a question the account answers.
@@ -72,9 +73,14 @@ CONTRACT_QUESTION = re.compile(
 # 「那还是保号吧」「给我办千兆的」: a choice, whatever intent the words were filed under.
 CHOOSING = re.compile(r"吧|就办|给我办|帮我办|办个|改成|换成|就要|我要|要这个|办这个")
 # 「那59那个怎么办」「这个怎么开通」: how to get a product the customer points at is a choice put as a question.
+# 「没有别的原因」「没别的了」: the answer to the probe that confirms the reason already heard.
+NO_OTHER_REASON = re.compile(r"没(有)?(别的|其他|其它)(原因|了)?|就(是)?(这个|这些)原因|就这(一)?个原因")
 HOW_TO_GET = re.compile(r"(那个|这个|的)(要)?(怎么|咋|如何)(办|弄|开通|申请|改)")
 PROCEDURE = re.compile(r"流程|手续|要带什么|怎么(办理|操作)(销户|销号|携号|转网|拆机)|去哪(里)?办")
 DECLINE = re.compile(r"不用了|算了|不要了|不需要了|不办了")
+# A whole message that is only a yes (「确认」「好的」「對」): unambiguous as the answer to a confirmation question,
+# whatever confidence the NLU gave a word that short.
+PLAIN_YES = re.compile(r"(好的?|是的?|对的?|可以|行|确认|确定|嗯+|没问题|办吧)(办理|办吧|吧|的|无误)?[。！!.~]*")
 EXPLICIT_YES = re.compile(r"确认|办吧|就办|好的|可以办|没问题|行，办")
 QUESTION = re.compile(r"[?？]|吗|呢$|多少|几|怎么|是不是|会不会|能不能|要不要|有没有|可不可以|行不行")
 BRUSHED_OFF = re.compile(r"打发我|打发人|糊弄我|少来这套|别忽悠")
@@ -330,6 +336,12 @@ class _Turn:
     def hear_reason(self, reason: str) -> None:
         state = self.state
         need = self.message.need if self.message.need in ("emotional", "rational") else "emotional"
+        heard = state.reason if state.reason_status == "heard" else None
+        told = self.strategies.of(reason)
+        if heard is not None and heard != reason and NO_OTHER_REASON.search(self.text) and not (told and told.fix):
+            # 「没有别的原因，就是放着没用」: the reason already heard, confirmed in other words; a fault named there
+            # (「没别的，就是手机老出毛病」) is a concrete problem and is heard as told.
+            reason = heard
         same = reason == state.reason
         first, previous = state.reason is None, state.reason
         state.reason, state.need = reason, need
@@ -594,7 +606,11 @@ class _Turn:
             return self.keep_number_options()
         named = self.named_offer()
         # A complaint that names a product (「什么视频会员，凭什么扣」) is not a question about an offer.
-        asks_about_it = self.topic() is not None or self.message.intent in QUESTION_INTENTS | {"ask_offer"}
+        asks_about_it = (
+            self.topic() is not None
+            or self.message.intent in QUESTION_INTENTS | {"ask_offer"}
+            or PRICE_QUESTION.search(self.text) is not None
+        )
         if named is not None and (named.code in state.put() or asks_about_it):
             self.answer_about(named)
             return True
@@ -786,11 +802,12 @@ class _Turn:
             if offer is not None:
                 self.answer_about(offer)
                 return
-        if intent not in YES_INTENTS and self.names_a_product():
+        yes = intent in YES_INTENTS or (intent not in NO_INTENTS and PLAIN_YES.fullmatch(self.text) is not None)
+        if not yes and self.names_a_product():
             state.pending = None
             self.choose()
             return
-        if intent in YES_INTENTS and not is_non_commitment(self.message.text):
+        if yes and not is_non_commitment(self.message.text):
             put = [o for o in (self.offer(c) for c in state.put()) if o is not None]
             choice = resolve_choice(self.message.text, put, self.facts.offers if self.facts else ())
             if choice.named and choice.code != code:

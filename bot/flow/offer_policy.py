@@ -76,7 +76,7 @@ def suitable_offers(
         and offer.code not in exclude
         and offer.type in strategy.offer_types
         and offer.type != COMPENSATION_TYPE
-        and (offer.type != KEEP_NUMBER_TYPE or light)
+        and (offer.type != KEEP_NUMBER_TYPE or (light and not needs_sms))
         and reason in offer.rules.reasons
         and fits_usage(offer, facts)
         and within_cost(offer, facts, strategy, strategies.min_saving)
@@ -104,11 +104,11 @@ def keep_number_plan(
     needs_sms: bool = False,
     light_only: bool = True,
 ) -> OfferFacts | None:
-    """The cheapest keep-number plan for a light user (停机保号 cuts calls and data: nobody else is offered it);
-    one that still receives SMS when the customer needs their bank codes. `light_only` False: for anyone who
-    asked how to keep their number."""
-    if light_only and not is_light_user(facts, strategies):
-        return None
+    """The cheapest keep-number plan for a light user (停机保号 cuts calls and data: nobody else is offered it),
+    and never unasked to one who needs the number's SMS (their bank codes: the number is in use). `light_only`
+    False: for anyone who asked how to keep their number, then one that still receives SMS if they need it."""
+    if light_only and (needs_sms or not is_light_user(facts, strategies)):
+        return None  # the number the bank's codes come to is in use: not put to them unasked (dialogue issue)
     plans = [
         o
         for o in facts.offers
