@@ -3,7 +3,7 @@
 Where they are written: in `RecordingTrackerStore.save`, a wrapper around the configured tracker store.
 Rasa saves the tracker once per message, at the end of `MessageProcessor.handle_message`, while the sender's
 lock (lock store) is held — on every path in: our DialogueService, `Agent.handle_text`, any Rasa channel. So
-two app instances sharing a Redis lock store cannot interleave the turns of one sender, and `record_turn`'s
+two app instances sharing a Redis lock store cannot interleave the turns of one sender, and `record_turns`'
 read-then-write of the next `seq` is safe.
 
 Why a tracker-store wrapper and not an EventBroker: `EventBroker.publish` is synchronous and called on the
@@ -263,43 +263,31 @@ class TranscriptRecorder:
 
 
 def _write(session: Any, message: PendingMessage) -> list[int]:
-    """Append one message's turns. Each conversation row is locked (PostgreSQL) before its next `seq` is read:
-    turns that waited for the database are written outside the sender's lock, maybe while another instance
-    writes the sender's next message, and the two must not take the same `seq`."""
+    """Append one message's turns, all of a conversation at once. Each conversation row is locked (PostgreSQL)
+    before its next `seq` is read: turns that waited for the database are written outside the sender's lock,
+    maybe while another instance writes the sender's next message, and the two must not take the same `seq`."""
     from sqlalchemy import select
 
     from bot.db.models import Conversation
-    from bot.db.queries import current_conversation, record_turn
+    from bot.db.queries import current_conversation, record_turns
 
     conversations: dict[str, int] = {}
     row = session.get(Conversation, message.conversation_id) if message.conversation_id is not None else None
     if row is not None and row.ended_at is None and row.sender_id == message.sender_id:
         conversations[row.channel] = row.id
-    locked: set[int] = set()
-    ids = []
+    by_conversation: dict[int, list[dict[str, Any]]] = {}
     for turn in message.turns:
         if turn.channel not in conversations:
             conversation = current_conversation(
                 session, mode=CONVERSATION_MODE, channel=turn.channel, sender_id=message.sender_id
             )
             conversations[turn.channel] = conversation.id
-        conversation_id = conversations[turn.channel]
-        if conversation_id not in locked:
-            session.execute(select(Conversation.id).where(Conversation.id == conversation_id).with_for_update())
-            locked.add(conversation_id)
-        turn_row = record_turn(
-            session,
-            conversation_id,
-            role=turn.role,
-            text=turn.text,
-            intent=turn.intent,
-            intent_confidence=turn.intent_confidence,
-            need=turn.need,
-            need_confidence=turn.need_confidence,
-            entities=turn.entities,
-            actions=turn.actions,
-        )
-        ids.append(turn_row.id)
+        fields = {name: value for name, value in vars(turn).items() if name != "channel"}
+        by_conversation.setdefault(conversations[turn.channel], []).append(fields)
+    ids = []
+    for conversation_id, turns in by_conversation.items():
+        session.execute(select(Conversation.id).where(Conversation.id == conversation_id).with_for_update())
+        ids.extend(row.id for row in record_turns(session, conversation_id, turns))
     return ids
 
 

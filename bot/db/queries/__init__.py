@@ -5,6 +5,7 @@ from bot.db.queries.conversations import (
     end_conversation,
     open_conversation,
     record_turn,
+    record_turns,
     start_conversation,
 )
 from bot.db.queries.customers import (
@@ -41,6 +42,7 @@ __all__ = [
     "record_offer_proposal",
     "record_retention_outcome",
     "record_turn",
+    "record_turns",
     "start_conversation",
     "usage_history",
 ]

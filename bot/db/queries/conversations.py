@@ -83,27 +83,47 @@ def record_turn(
     entities: list[dict[str, Any]] | None = None,
     actions: list[Any] | None = None,
 ) -> Turn:
-    """Append a turn as the next `seq` of the conversation.
+    """Append a turn as the next `seq` of the conversation (`record_turns` with one turn)."""
+    fields = {
+        "role": role,
+        "text": text,
+        "intent": intent,
+        "intent_confidence": intent_confidence,
+        "need": need,
+        "need_confidence": need_confidence,
+        "entities": entities,
+        "actions": actions,
+    }
+    return record_turns(session, conversation_id, [fields])[0]
+
+
+def record_turns(session: Session, conversation_id: int, turns: list[dict[str, Any]]) -> list[Turn]:
+    """Append turns (each the keyword arguments of `record_turn`) as the next `seq`s, in order.
 
     The next seq is read then written, so one conversation must not take two turns at once; the dialogue
     serialises messages per sender, and the unique (conversation_id, seq) turns a violation into an error.
+    One read and one flush for all of them: a customer message and its bot lines are written together.
     """
-    _require(role, TURN_ROLES, "turn role")
-    if need is not None:
-        _require(need, taxonomy.needs(), "need")
+    for turn in turns:
+        _require(turn["role"], TURN_ROLES, "turn role")
+        if turn.get("need") is not None:
+            _require(turn["need"], taxonomy.needs(), "need")
     last = session.execute(select(func.max(Turn.seq)).where(Turn.conversation_id == conversation_id)).scalar_one()
-    turn = Turn(
-        conversation_id=conversation_id,
-        seq=(last or 0) + 1,
-        role=role,
-        text=text,
-        intent=intent,
-        intent_confidence=intent_confidence,
-        need=need,
-        need_confidence=need_confidence,
-        entities=entities or [],
-        actions=actions or [],
-    )
-    session.add(turn)
+    rows = [
+        Turn(
+            conversation_id=conversation_id,
+            seq=(last or 0) + offset,
+            role=turn["role"],
+            text=turn["text"],
+            intent=turn.get("intent"),
+            intent_confidence=turn.get("intent_confidence"),
+            need=turn.get("need"),
+            need_confidence=turn.get("need_confidence"),
+            entities=turn.get("entities") or [],
+            actions=turn.get("actions") or [],
+        )
+        for offset, turn in enumerate(turns, start=1)
+    ]
+    session.add_all(rows)
     session.flush()
-    return turn
+    return rows
