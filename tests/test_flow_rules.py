@@ -246,3 +246,24 @@ def test_no_keep_number_plan_is_put_unasked_to_a_customer_who_needs_the_numbers_
     asked = keep_number_plan(light, strategies(), needs_sms=True, light_only=False)
     assert asked is not None and asked.type == "保号套餐"
     assert all(o.type != "保号套餐" for o in suitable_offers(light, strategies(), "reason_low_usage", needs_sms=True))
+
+
+def test_saying_there_is_no_reason_is_no_reason_whatever_the_nlu_read() -> None:
+    facts = _customer(20, 200, 39)
+    opened = decide(FlowState(), Message("request_cancel", "none", "我要销号"), Identity(facts=facts))
+    vague = decide(opened.state, Message("reason_low_usage", "emotional", "不为什么，就是想销"), Identity(facts=facts))
+    assert vague.state.reason is None and vague.propose == []
+    unsure = Message("nlu_fallback", "emotional", "不为什么，就是想销", guess="reason_low_usage")
+    assert decide(opened.state, unsure, Identity(facts=facts)).state.reason is None
+    told = decide(vague.state, Message("reason_low_usage", "rational", "这个号基本不用了"), Identity(facts=facts))
+    assert told.state.reason == "reason_low_usage" and told.propose == []  # a first reason is probed, not sold to
+
+
+@pytest.mark.parametrize("text", ["谢谢，拜拜", "多谢啦"])
+def test_a_short_thanks_or_goodbye_closes_even_when_the_nlu_is_unsure(text: str) -> None:
+    facts = _customer(20, 200, 39)
+    state = FlowState(reason="reason_low_usage", need="rational", reason_status="confirmed", replies=5,
+                      closed=True, last_step="closed")
+    closing = decide(state, Message("nlu_fallback", "none", text), Identity(facts=facts))
+    responses = [line.response for line in closing.lines]
+    assert "utter_ask_rephrase" not in responses and "utter_default" not in responses, responses

@@ -73,6 +73,11 @@ CONTRACT_QUESTION = re.compile(
 # 「那还是保号吧」「给我办千兆的」: a choice, whatever intent the words were filed under.
 CHOOSING = re.compile(r"吧|就办|给我办|帮我办|办个|改成|换成|就要|我要|要这个|办这个")
 # 「那59那个怎么办」「这个怎么开通」: how to get a product the customer points at is a choice put as a question.
+# 「不为什么，就是想销」: the words say there is no reason to tell, whatever reason the NLU read into them.
+NO_REASON = re.compile(r"不为什么|没(有)?(什么|啥)?(特别的)?(原因|理由)|不想说(原因|为什么)?")
+# A short message of thanks or goodbye (「谢谢，拜拜」): a closing, however unsure the NLU was of it.
+CLOSING_WORDS = re.compile(r"谢谢|多谢|感谢|谢了|拜拜|再见|88")
+GOODBYE_WORDS = re.compile(r"拜拜|再见|88")
 # 「没有别的原因」「没别的了」: the answer to the probe that confirms the reason already heard.
 NO_OTHER_REASON = re.compile(r"没(有)?(别的|其他|其它)(原因|了)?|就(是)?(这个|这些)原因|就这(一)?个原因")
 HOW_TO_GET = re.compile(r"(那个|这个|的)(要)?(怎么|咋|如何)(办|弄|开通|申请|改)")
@@ -335,6 +340,9 @@ class _Turn:
     # --- 探询原因 --------------------------------------------------------------------------------------------
     def hear_reason(self, reason: str) -> None:
         state = self.state
+        if state.reason is None and NO_REASON.search(self.text):
+            self.vague()  # 「不为什么，就是想销」 tells no reason, whatever the NLU read (or guessed) in it
+            return
         need = self.message.need if self.message.need in ("emotional", "rational") else "emotional"
         heard = state.reason if state.reason_status == "heard" else None
         told = self.strategies.of(reason)
@@ -1093,6 +1101,9 @@ class _Turn:
     def not_understood(self) -> None:
         state = self.state
         guess = self.message.guess
+        if len(self.text) <= 8 and CLOSING_WORDS.search(self.text):
+            self.closing_words("goodbye" if GOODBYE_WORDS.search(self.text) else "thank")
+            return
         if guess in taxonomy.reason_intents() and state.reason is None:
             # A reason the model was unsure of is heard, not acted on: empathy and the probe that names the
             # topic (「除了网络的问题…」) let the customer correct it; nothing is opened on a guess.
