@@ -126,7 +126,7 @@ class Server:
                 self.command, cwd=ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
             )
 
-    async def wait_ready(self, session: aiohttp.ClientSession, ready: Callable[[], Awaitable[bool]]) -> float:
+    async def wait_ready(self, ready: Callable[[], Awaitable[bool]]) -> float:
         started = time.perf_counter()
         while time.perf_counter() - started < START_TIMEOUT_SECONDS:
             if self.process is not None and self.process.poll() is not None:
@@ -397,7 +397,7 @@ async def run(args: argparse.Namespace) -> None:
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         try:
             ours.start()
-            seconds = await ours.wait_ready(session, lambda: rest_ready(session, ours.url, phones[0]))
+            seconds = await ours.wait_ready(lambda: rest_ready(session, ours.url, phones[0]))
             print(f"{ours.name} ready in {seconds:.1f} s; {load_average()}")
             health = HealthSampler(session, ours.url, phase="(a) 200 customers")
             sampler = asyncio.create_task(health.run())
@@ -462,8 +462,8 @@ async def run(args: argparse.Namespace) -> None:
                 health.phase = "plain Rasa loading"
                 for server in plain:
                     server.start()
-                await plain[0].wait_ready(session, lambda: http_ok(session, plain[0].url + "/health"))
-                seconds = await plain[1].wait_ready(session, lambda: rest_ready(session, plain[1].url, phones[0]))
+                await plain[0].wait_ready(lambda: http_ok(session, plain[0].url + "/health"))
+                seconds = await plain[1].wait_ready(lambda: rest_ready(session, plain[1].url, phones[0]))
                 print(f"plain rasa run + rasa run actions ready in {seconds:.1f} s; {load_average()}")
             rates: dict[str, list[float]] = {"ours": [], "plain": []}
             cpu: dict[str, list[float]] = {"ours": [], "plain": []}

@@ -9,6 +9,7 @@ once for the module; the test that kills one comes last.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -196,16 +197,12 @@ def _acknowledged(response: httpx.Response) -> bool:
 
 
 def _user_texts(events: list[dict[str, Any]]) -> list[str]:
-    import json
-
     return [json.loads(event["data"])["text"] for event in events if event["type"] == "user"]
 
 
 def _assert_well_formed(events: list[dict[str, Any]]) -> None:
     """Each customer message is followed by its own actions and ends in action_listen before the next one: no
     two messages of the sender were processed at once, and no event was stored twice."""
-    import json
-
     seen = set()
     for event in events:
         key = event["data"]
@@ -224,8 +221,6 @@ def _assert_well_formed(events: list[dict[str, Any]]) -> None:
 
 def _assert_transcript_matches(cluster: Cluster, sender: str, events: list[dict[str, Any]]) -> None:
     """Every customer message and every bot line of the tracker is a turn, once, in the tracker's order."""
-    import json
-
     expected = [
         ("customer" if event["type"] == "user" else "bot", json.loads(event["data"])["text"] or "")
         for event in events
