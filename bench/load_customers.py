@@ -1,7 +1,8 @@
 """`make bench-load`: one running instance under a crowd, and the same model under plain Rasa, in one run.
 
 Starts `retention-bot serve` (logging at INFO; SQLite demo database of 200 customers, in-memory stores, the
-WeChat channel in plain mode) as a separate process and drives it over HTTP from this one, like real clients:
+WeChat channel in plain mode) as a separate process and drives it over HTTP from this one, like real clients;
+REST customers come with the number signed as the operator's site signs it (CHANNEL_IDENTITY_SECRET):
 
 (a) open loop: 200 simulated customers, each holding whole scripted conversations (tests/conversations/, the
     material of bench_dialogue.py) with 2-8 s of think time between messages, for 2 minutes → errors, p50, p99;
@@ -47,10 +48,14 @@ from bench_dialogue import percentile, scripted_messages  # noqa: E402
 
 # Imported before anything is timed: the module pulls in Rasa, seconds in which this client's loop would stall.
 from bot.dialogue.service import TURN_FAILED  # noqa: E402
+from bot.identity.signing import signed_metadata  # noqa: E402
 
 WEBHOOK = "/webhooks/rest/webhook"
 WECHAT = "/webhooks/wechat"
 WECHAT_TOKEN = "bench-load-token"
+# The customers come from the operator's logged-in site, which signs their number (docs/CHANNELS.md): identified
+# customers holding whole retention conversations, not strangers being sent SMS codes.
+IDENTITY_SECRET = "bench-load-identity-secret-0123456789"
 WECHAT_BUDGET_SECONDS = 4.5
 HEALTH_EVERY_SECONDS = 0.25
 CLOSED_LOOP_SENDERS = 8
@@ -174,7 +179,13 @@ def base_env(database_url: str) -> dict[str, str]:
         for name, value in os.environ.items()
         if name not in ("TRACKER_STORE_URL", "LOCK_STORE_URL", "ACTION_ENDPOINT_URL", "ACTIONS_PACKAGE")
     }
-    env.update(DATABASE_URL=database_url, LOG_LEVEL="INFO", PYTHONHASHSEED="0", TF_CPP_MIN_LOG_LEVEL="2")
+    env.update(
+        DATABASE_URL=database_url,
+        CHANNEL_IDENTITY_SECRET=IDENTITY_SECRET,
+        LOG_LEVEL="INFO",
+        PYTHONHASHSEED="0",
+        TF_CPP_MIN_LOG_LEVEL="2",
+    )
     return env
 
 
@@ -212,7 +223,8 @@ async def send(
     started = time.perf_counter()
     try:
         async with session.post(
-            base + WEBHOOK, json={"sender": sender, "message": text, "metadata": {"phone": phone}}
+            base + WEBHOOK,
+            json={"sender": sender, "message": text, "metadata": signed_metadata(phone, IDENTITY_SECRET, now=time.time())},
         ) as response:
             body = await response.json(content_type=None) if response.status == 200 else await response.text()
             elapsed = time.perf_counter() - started
@@ -361,7 +373,12 @@ async def wechat_round(
 async def rest_ready(session: aiohttp.ClientSession, base: str, phone: str) -> bool:
     """A real first message answered: the model is loaded and the whole path works."""
     async with session.post(
-        base + WEBHOOK, json={"sender": f"ready-{uuid.uuid4().hex[:8]}", "message": "你好", "metadata": {"phone": phone}}
+        base + WEBHOOK,
+        json={
+            "sender": f"ready-{uuid.uuid4().hex[:8]}",
+            "message": "你好",
+            "metadata": signed_metadata(phone, IDENTITY_SECRET, now=time.time()),
+        },
     ) as response:
         return response.status == 200 and bool(await response.json(content_type=None))
 
