@@ -53,8 +53,10 @@ def live_suggestion(request: Request, db: Session, viewer: User, conversation_id
 
     The desk's routes are synchronous (run in a worker thread); the tracker store is read on the event loop."""
     conversation = visible_conversation(db, viewer, conversation_id)
+    if conversation.taken_over_by != viewer.id:
+        return None  # decided from the row alone: a desk served without the bot never needs the bot's state
     service = get_app_state(request).dialogue
-    if service is None or conversation.taken_over_by != viewer.id:
+    if service is None:
         return None
     slots = anyio.from_thread.run(service.slots, conversation.sender_id)
     return suggested_line(db, conversation, slots.get(STATE_SLOT), utcnow())
