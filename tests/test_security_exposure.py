@@ -143,6 +143,32 @@ def test_configured_logging_masks_every_handler(capsys: pytest.CaptureFixture[st
     assert "18912345678" not in err and "13312345678" not in err
 
 
+def test_served_access_lines_are_masked(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], restored_logging: None
+) -> None:
+    """`retention-bot serve` leaves uvicorn's loggers to the app's handlers, so an access line is masked too."""
+    import argparse
+
+    import uvicorn
+
+    from bot.cli.serve import run_serve
+
+    served: dict = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(options))
+    monkeypatch.setattr("bot.app.main.create_app", lambda: object())
+    run_serve(argparse.Namespace(host="127.0.0.1", port=8000))
+    assert served["log_config"] is None
+    for name in ("uvicorn", "uvicorn.access"):  # as a fresh serve process has them when uvicorn configures nothing
+        logger = logging.getLogger(name)
+        for attribute, fresh in (("handlers", []), ("propagate", True), ("disabled", False), ("level", 0)):
+            monkeypatch.setattr(logger, attribute, fresh)
+    access = logging.getLogger("uvicorn.access")
+    configure_logging("INFO")
+    access.info('127.0.0.1 - "GET /api/desk/conversations?phone=13912345678" 200')
+    err = capsys.readouterr().err
+    assert "139****5678" in err and "13912345678" not in err
+
+
 # --- Secrets ----------------------------------------------------------------------------------------------
 
 

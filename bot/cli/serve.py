@@ -22,6 +22,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from bot.app.main import create_app
 
     # websockets is pinned at 10.4 for Rasa; uvicorn's default websocket protocol needs a newer one and no
-    # route serves websockets, so it is switched off.
-    uvicorn.run(create_app(), host=args.host, port=args.port, ws="none", log_level="info")
+    # route serves websockets, so it is switched off. log_config=None: uvicorn's access and error lines go
+    # through the app's own handlers (bot/logging_setup.py), which mask phone numbers in request paths too.
+    uvicorn.run(create_app(), host=args.host, port=args.port, ws="none", log_level="info", log_config=None)
     return 0
