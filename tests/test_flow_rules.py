@@ -267,3 +267,14 @@ def test_a_short_thanks_or_goodbye_closes_even_when_the_nlu_is_unsure(text: str)
     closing = decide(state, Message("nlu_fallback", "none", text), Identity(facts=facts))
     responses = [line.response for line in closing.lines]
     assert "utter_ask_rephrase" not in responses and "utter_default" not in responses, responses
+
+
+def test_with_nothing_suitable_a_choice_or_a_second_ask_is_told_plainly() -> None:
+    heavy = _customer(375, 5000, 128)  # no cheaper plan covers 375 minutes
+    state = FlowState(reason="reason_price_high", need="rational", reason_status="confirmed", replies=3)
+    first = decide(state, Message("ask_offer", "none", "有没有便宜点的"), Identity(facts=heavy))
+    assert [line.response for line in first.lines] == ["utter_no_better_offer"] and first.propose == []
+    again = decide(first.state, Message("ask_offer", "none", "真的没有便宜的吗"), Identity(facts=heavy))
+    assert [line.response for line in again.lines] == ["utter_no_better_offer"]
+    chose = decide(again.state, Message("accept_offer", "none", "好，就办这个"), Identity(facts=heavy))
+    assert [line.response for line in chose.lines] == ["utter_no_offer_yet"] and chose.enrol is None

@@ -544,8 +544,8 @@ class _Turn:
                 self.say("utter_no_offer_in_contract", contract_end=when, offer=after.code)
             else:
                 self.say("utter_no_offer_in_contract_at_all", contract_end=when)
-        elif not self.said_before("utter_no_better_offer"):
-            self.say("utter_no_better_offer")
+        elif sum(key.startswith("utter_no_better_offer#") for key in self.state.said) < 2:
+            self.say("utter_no_better_offer")  # asked again: the honest no in other words, not a change of subject
 
     def offers_after_contract(self) -> OfferFacts | None:
         """The best offer a running contract alone keeps from the customer (what they can have once it ends)."""
@@ -720,6 +720,9 @@ class _Turn:
             return
         if state.closed:
             self.closing_words("thank")
+            return
+        if not state.put() and (CHOOSING.search(self.text) or EXPLICIT_YES.search(self.text)):
+            self.say("utter_no_offer_yet")  # 「好，就办这个」 with nothing put: nothing to enrol, said plainly
             return
         self.say("utter_ask_how_to_help")
 
