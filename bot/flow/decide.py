@@ -20,7 +20,14 @@ from typing import Any, Literal
 from bot import taxonomy
 from bot.flow.choice import is_non_commitment, resolve_choice
 from bot.flow.facts import CustomerFacts, OfferFacts
-from bot.flow.offer_policy import fits_usage, keep_number_plan, keeps_no_sms, suitable_offers, within_cost
+from bot.flow.offer_policy import (
+    KEEP_NUMBER_TYPE,
+    fits_usage,
+    keep_number_plan,
+    keeps_no_sms,
+    suitable_offers,
+    within_cost,
+)
 from bot.flow.state import FlowState
 from bot.flow.strategy import Strategies, strategies as default_strategies
 from bot.flow.wording import yuan
@@ -224,8 +231,11 @@ class _Turn:
         self.state.last_step = "ask_phone"
         return True
 
+    def said_count(self, response: str) -> int:
+        return sum(key.startswith(f"{response}#") for key in self.state.said)
+
     def said_before(self, response: str) -> bool:
-        return any(key.startswith(f"{response}#") for key in self.state.said)
+        return self.said_count(response) > 0
 
     # --- the turn -------------------------------------------------------------------------------------------
     def run(self) -> Decision:
@@ -544,7 +554,7 @@ class _Turn:
                 self.say("utter_no_offer_in_contract", contract_end=when, offer=after.code)
             else:
                 self.say("utter_no_offer_in_contract_at_all", contract_end=when)
-        elif sum(key.startswith("utter_no_better_offer#") for key in self.state.said) < 2:
+        elif self.said_count("utter_no_better_offer") < 2:
             self.say("utter_no_better_offer")  # asked again: the honest no in other words, not a change of subject
 
     def offers_after_contract(self) -> OfferFacts | None:
@@ -566,7 +576,7 @@ class _Turn:
         self.say("utter_propose_offer", offer=offer.code)
         cost = self.facts.monthly_cost if self.facts is not None else None
         # A comparison only for a plan that replaces the customer's own (a 副卡 or a bundle is no like-for-like).
-        if cost is not None and offer.type in ("套餐降档", "套餐升级", "保号套餐"):
+        if cost is not None and offer.type in ("套餐降档", "套餐升级", KEEP_NUMBER_TYPE):
             saving = cost - offer.monthly_total(cost)
             if saving >= self.strategies.min_saving:
                 if state.competitor_amount is not None:
@@ -582,7 +592,7 @@ class _Turn:
         """The keep-number option (seed 002: 分析换号风险，建议保号留网): a plan for a light user, else advice."""
         state = self.state
         state.keep_number_done = True
-        already = any(self.offer(code) and self.offer(code).type == "保号套餐" for code in state.proposed)
+        already = any(self.offer(code) and self.offer(code).type == KEEP_NUMBER_TYPE for code in state.proposed)
         plan = None if already else (plan or self.keep_number_plan())
         if plan is not None and not state.offers_refused:
             state.keep_number_code = plan.code
@@ -599,7 +609,7 @@ class _Turn:
         whatever words the NLU filed it under: answered from data. False when it is about none of these."""
         state = self.state
         if KEEP_NUMBER_WORDS.search(self.text) and self.facts is not None:
-            put = next((o for o in map(self.offer, state.put()) if o is not None and o.type == "保号套餐"), None)
+            put = next((o for o in map(self.offer, state.put()) if o is not None and o.type == KEEP_NUMBER_TYPE), None)
             if put is not None and self.named_offer() is None:
                 self.answer_about(put)  # 「留着这个号最少多少钱」 after a keep-number plan was put: that plan's price
                 return True
@@ -763,7 +773,7 @@ class _Turn:
             return
         # The product the customer asked about themselves (「有没有最便宜的保号方式」 … 「那我留下来吧」) is named.
         named = choice.named or (offer.code == state.discussed and offer.code not in state.put())
-        if choice.named and not self.suits(offer, named=named) and offer.type == "保号套餐":
+        if choice.named and not self.suits(offer, named=named) and offer.type == KEEP_NUMBER_TYPE:
             # 「那就保号吧」 names the kind, not the plan: the keep-number plan that suits them (a bare yes takes
             # the plan on the table, never another one).
             alike = [
@@ -781,7 +791,7 @@ class _Turn:
             return
         state.pending = offer.code
         state.on_table = offer.code
-        caveat = offer.facts.get("calls") if offer.type == "保号套餐" else None
+        caveat = offer.facts.get("calls") if offer.type == KEEP_NUMBER_TYPE else None
         if caveat and not self.said_before("utter_offer_fact"):
             self.say("utter_offer_fact", offer=offer.code, fact=caveat)  # what stops working, said before the yes
         self.say("utter_confirm_enrolment", offer=offer.code)
@@ -794,7 +804,7 @@ class _Turn:
             return False
         if self.state.needs_sms and keeps_no_sms(offer):
             return False
-        if offer.type == "保号套餐":
+        if offer.type == KEEP_NUMBER_TYPE:
             # A light user, or anyone who asks for it: keeping the number is then their choice.
             return self.keep_number_plan() is not None or named
         strategy = self.strategy()
@@ -977,7 +987,7 @@ class _Turn:
         """「保号有哪几种」「保号多少钱」: the keep-number plans this customer may have, each with what it keeps."""
         if self.facts is None:
             return False
-        every = [o for o in self.facts.offers if o.type == "保号套餐"]
+        every = [o for o in self.facts.offers if o.type == KEEP_NUMBER_TYPE]
         plans = [o for o in every if o.eligible]
         if not plans:
             if not every:
