@@ -64,7 +64,7 @@ class ActionRetentionTurn(Action):
                 state.conversation_id = conversation.id  # handed to the transcript recorder with the state
                 identity = identify(session, tracker, state, message, now)
                 decision = decide(state, message, identity)
-                extra = save(
+                save(
                     session,
                     decision,
                     conversation=conversation,
@@ -72,9 +72,7 @@ class ActionRetentionTurn(Action):
                     customer_words=message.text,
                     now=now,
                 )
-                lines = render(
-                    decision, default_corpus(), identity.facts, seed=zlib.crc32(tracker.sender_id.encode()), extra=extra
-                )
+                lines = render(decision, default_corpus(), identity.facts, seed=zlib.crc32(tracker.sender_id.encode()))
         except Exception:  # noqa: BLE001 - whatever broke, the customer still gets an answer
             logger.exception("action_retention_turn failed for sender %r", tracker.sender_id)
             dispatcher.utter_message(response="utter_service_error")

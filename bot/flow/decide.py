@@ -31,6 +31,7 @@ from bot.flow.offer_policy import (
 from bot.flow.state import FlowState
 from bot.flow.strategy import Strategies, strategies as default_strategies
 from bot.flow.wording import yuan
+from bot.logging_setup import mask_phones
 from bot.nlu.text_normalization import normalize_text
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -102,6 +103,8 @@ NO_COMPENSATION = re.compile(r"(不要|不用|不是要|不稀罕|别给我)(什
 HOME_EQUIPMENT = re.compile(r"光猫|猫坏|路由器|机顶盒|光纤盒")
 # 「给我投诉电话」「我要投诉他」: a formal complaint, which the complaint ticket is, not a call-back from a person.
 COMPLAINT_CHANNEL = re.compile(r"投诉(电话|热线|渠道|方式|途径)|(怎么|去哪|在哪|哪里)投诉|我要投诉|要投诉")
+# 「打这个电话」「你们联系我 139…」: the number typed is where to call back, not an account to look up.
+CONTACT_CUE = re.compile(r"打(我|这个|这)?(的)?电话|打给我|联系我|回电|回个电话|回拨|联系电话|联系方式")
 INSISTS = re.compile(r"每次都|老是这么说|又是|到底|还要等|等了|催|别敷衍|怎么还|还没")
 
 
@@ -178,6 +181,7 @@ class Decision:
     enrol: str | None = None  # the offer code the customer confirmed
     outcome: str | None = None  # retained / lost / handoff
     handoff: bool = False  # a person is to call back
+    contact_phone: str | None = None  # where to call an unidentified person back (their own choice of number)
 
     def say(self, response: str, **kwargs: Any) -> None:
         ticket, offer = kwargs.pop("ticket", None), kwargs.pop("offer", None)
@@ -221,8 +225,8 @@ class _Turn:
         it, whose line says so)."""
         if self.state.claimed_phone and self.identity.verification == "code_sent":
             return True
-        if self.state.phone_asks >= self.strategies.max_phone_asks:
-            return False
+        if self.state.phone_asks >= self.strategies.max_phone_asks or self.state.general_help_given:
+            return False  # asked enough, or the customer already chose not to give it: no asking again
         self.state.phone_asks += 1
         if self.state.claimed_phone:
             self.say("utter_ask_code")
@@ -247,7 +251,8 @@ class _Turn:
             self.say("utter_identified", customer_name=self.facts.name)  # type: ignore[union-attr]
         elif self.identity.unknown_number:
             state.unknown_phone = self.identity.unknown_number
-            self.say("utter_phone_unknown")
+            if not self.contact_number():
+                self.say("utter_phone_unknown")
         verification = self.identity.verification
         if verification in VERIFICATION_LINES:
             masked = {"phone": self.identity.masked_phone} if verification == "code_sent" else {}
@@ -259,6 +264,8 @@ class _Turn:
             self.after_identification()  # the code: on where the conversation was, whatever the NLU read in it
         elif verification not in (None, "code_sent"):
             pass  # the verification line is the whole answer
+        elif self.contact_number():
+            self.call_back_on(self.contact_number())  # type: ignore[arg-type]
         elif NO_COMPENSATION.search(self.text) or BRUSHED_OFF.search(self.text):
             if BRUSHED_OFF.search(self.text):
                 state.offers_refused = True
@@ -1076,14 +1083,33 @@ class _Turn:
         state = self.state
         self.decision.handoff = True
         self.decision.outcome = state.outcome = "handoff"
-        if self.facts is not None:
-            if "callback" in state.tickets:
-                self.say("utter_handoff_again", ticket="callback")
-            else:
-                self.decision.open_tickets.append("callback")
-                self.say("utter_handoff", ticket="callback")
+        if "callback" in state.tickets:
+            self.say("utter_handoff_again", ticket="callback")
         else:
-            self.say("utter_handoff_unidentified")
+            # Unidentified, the call-back is booked on the conversation: a supervisor takes the chat over.
+            self.decision.open_tickets.append("callback")
+            self.say("utter_handoff" if self.facts is not None else "utter_handoff_unidentified", ticket="callback")
+        state.last_step = "handoff"
+
+    def contact_number(self) -> str | None:
+        """A number that is no account, typed where a call-back was offered or asked for in words: where to call
+        the person back. Any other unknown number is a mistyped account number, and is asked again."""
+        number = self.identity.unknown_number
+        if number and self.facts is None and (self.state.general_help_given or CONTACT_CUE.search(self.text)):
+            return number
+        return None
+
+    def call_back_on(self, number: str) -> None:
+        """The call-back the general help offered, on the number the person chose (a hand-off to a person)."""
+        state = self.state
+        self.decision.handoff = True
+        self.decision.outcome = state.outcome = "handoff"
+        if "callback" in state.tickets:
+            self.say("utter_handoff_again", ticket="callback")
+        else:
+            self.decision.contact_phone = number
+            self.decision.open_tickets.append("callback")
+            self.say("utter_callback_contact", ticket="callback", phone=mask_phones(number))
         state.last_step = "handoff"
 
     def after_identification(self) -> None:

@@ -58,8 +58,8 @@ def _variants(corpus: ScriptCorpus, response: str, state: FlowState, conditions:
     return [v for e in entries if len(e.when) * 4 + e.specificity(state.reason, state.need) == best for v in e.variants]
 
 
-def _params(line: Line, state: FlowState, facts: CustomerFacts | None, extra: dict[str, str]) -> dict[str, str]:
-    values: dict[str, str] = dict(extra)
+def _params(line: Line, state: FlowState, facts: CustomerFacts | None) -> dict[str, str]:
+    values: dict[str, str] = {}
     if facts is not None:
         values["customer_name"] = facts.name
     if line.ticket is not None and line.ticket in state.tickets:
@@ -77,7 +77,6 @@ def render(
     facts: CustomerFacts | None,
     *,
     seed: int = 0,
-    extra: dict[str, str] | None = None,
 ) -> list[Rendered]:
     """The lines of `decision` as text; records each variant in the decision's state as said."""
     state = decision.state
@@ -88,7 +87,7 @@ def render(
         keys = [f"{line.response}#{hash_variant(v)}" for v in variants]
         order = [(seed + i) % len(variants) for i in range(len(variants))]
         index = next((i for i in order if keys[i] not in state.said), order[0])
-        values = _params(line, state, facts, extra or {})
+        values = _params(line, state, facts)
         fields = {name for _, name, _, _ in string.Formatter().parse(variants[index]) if name}
         missing = fields - set(values)
         if missing:

@@ -67,17 +67,17 @@ def save(
     facts: CustomerFacts | None,
     customer_words: str,
     now: datetime,
-) -> dict[str, str]:
-    """Apply the decision; returns placeholder values known only now (an unidentified hand-off's due time)."""
+) -> None:
+    """Apply the decision to the database; ticket numbers and due times go into the decision's state."""
     state = decision.state
-    extra: dict[str, str] = {}
     for kind in decision.open_tickets:
-        if kind in state.tickets or facts is None:
-            continue
+        if kind in state.tickets or (facts is None and kind != "callback"):
+            continue  # without a customer only a call-back can be promised
         due = follow_up_due(kind, now)
         ticket = create_ticket(
             session,
-            customer_id=facts.customer_id,
+            customer_id=facts.customer_id if facts is not None else None,
+            contact_phone=decision.contact_phone if facts is None else None,
             kind=kind,
             summary=f"{TICKET_TOPICS[kind]}：{customer_words}" if customer_words else TICKET_TOPICS[kind],
             due_at=due,
@@ -102,10 +102,7 @@ def save(
             _settle(session, conversation, facts.customer_id, ids[decision.enrol], "accepted")
         conversation.customer_id = facts.customer_id
     if decision.outcome:
-        follow_up = None
-        if decision.handoff:
-            follow_up = follow_up_due("callback", now)
-            extra["ticket_due"] = due_phrase(follow_up)
+        follow_up = follow_up_due("callback", now) if decision.handoff else None
         record_retention_outcome(
             session,
             conversation_id=conversation.id,
@@ -117,4 +114,3 @@ def save(
             follow_up_due=follow_up,
         )
         conversation.outcome = decision.outcome
-    return extra

@@ -1,6 +1,7 @@
 """The queue of promises (承诺的事情一定要做到): open tickets, overdue first, and what supervisors do with them.
 
-Hand-offs (「转人工」) are callback tickets opened by the flow, so they land here like every other promise.
+Hand-offs (「转人工」) are callback tickets opened by the flow, so they land here like every other promise; an
+unidentified person's call-back has no customer, only the contact number they chose or the chat to take over.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from bot.flow.promises import due_phrase
 from bot.review.marks import add_comment, comment_body
 
 OPEN_STATUSES = ("open", "in_progress")
+# An unidentified person's call-back (a contact number or only the web chat to take over) in the queue.
+UNIDENTIFIED = "未识别客户"
 CLOSING_STATUSES = tuple(status for status in TICKET_STATUSES if status not in OPEN_STATUSES)
 
 
@@ -46,7 +49,7 @@ def open_tickets(session: Session, now: datetime | None = None) -> list[QueueIte
     overdue = Ticket.due_at < now
     rows = session.execute(
         select(Ticket, Customer)
-        .join(Customer, Customer.id == Ticket.customer_id)
+        .outerjoin(Customer, Customer.id == Ticket.customer_id)
         .where(Ticket.status.in_(OPEN_STATUSES))
         .order_by(case((overdue, 0), else_=1), Ticket.due_at, Ticket.id)
     ).all()
@@ -59,8 +62,9 @@ def open_tickets(session: Session, now: datetime | None = None) -> list[QueueIte
         notes.setdefault(comment.ticket_id, []).append(f"{who}: {comment.body}")
     return [
         QueueItem(
-            id=ticket.id, kind=ticket.kind, summary=ticket.summary, status=ticket.status, customer=customer.name,
-            phone=customer.phone, due_at=ticket.due_at, due=due_phrase(ticket.due_at), overdue=ticket.due_at < now,
+            id=ticket.id, kind=ticket.kind, summary=ticket.summary, status=ticket.status,
+            customer=customer.name if customer is not None else UNIDENTIFIED,
+            phone=customer.phone if customer is not None else ticket.contact_phone or "", due_at=ticket.due_at, due=due_phrase(ticket.due_at), overdue=ticket.due_at < now,
             conversation_id=ticket.conversation_id,
             assignee=ticket.assignee.display_name if ticket.assignee else None, comments=notes.get(ticket.id, []),
         )

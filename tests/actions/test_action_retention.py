@@ -121,6 +121,58 @@ async def test_an_unknown_caller_is_asked_for_the_number_at_most_twice(app_db: s
     assert len(asks) == 2 and "utter_general_help" in outcomes[-1].responses
 
 
+async def _unidentified(turns: list[tuple[str, str]]) -> list[Any]:
+    """Turns of a person who gave no account number; a number in the text is typed (the extractor's entity)."""
+    import re
+
+    outcomes, flow = [], None
+    for intent, text in turns:
+        number = re.search(r"1[3-9]\d{9}", text)
+        entities = [{"entity": "phone_number", "value": number.group()}] if number else None
+        outcome = await run(ActionRetentionTurn(), make_tracker(intent=intent, text=text, need="none",
+                                                                 slots={"flow": flow}, entities=entities))
+        flow = outcome.slots["flow"]
+        outcomes.append(outcome)
+    return outcomes
+
+
+async def test_after_the_general_help_a_contact_number_books_the_call_back_it_offered(app_db: str) -> None:
+    outcomes = await _unidentified([
+        ("reason_relocation", "我下个月要搬到成都去了，这边的宽带不要了"), ("deny", "我不记得号码，不想说"),
+        ("deny", "那算了"), ("inform_phone", "你们可以打我电话 13912345678"), ("ask_ticket_progress", "什么时候打"),
+    ])
+    assert "utter_general_help" in outcomes[1].responses
+    assert not [r for r in outcomes[2].responses if r.startswith("utter_ask_phone")]  # declined: not asked again
+    booked = outcomes[3]
+    text = booked.messages[0]["text"]
+    assert booked.responses == ["utter_callback_contact"] and "139****5678" in text
+    (ticket,) = _tickets(app_db)
+    assert (ticket.kind, ticket.customer_id, ticket.contact_phone) == ("callback", None, "13912345678")
+    assert str(ticket.id) in text and "我下个月要搬到成都去了" not in ticket.summary
+    assert "你们可以打我电话" in ticket.summary
+    assert conversation_of(app_db).outcome == "handoff"
+    assert outcomes[4].responses == ["utter_ticket_status"] and len(_tickets(app_db)) == 1  # asked about, the call-back is quoted, not booked again
+
+
+async def test_a_number_given_to_be_called_on_is_a_contact_and_a_mistyped_one_is_asked_again(app_db: str) -> None:
+    (contact,) = await _unidentified([("inform_phone", "没查到就打这个电话联系我 13912345678")])
+    assert contact.responses == ["utter_greet", "utter_callback_contact"] and _tickets(app_db)[0].contact_phone == "13912345678"
+    (typo,) = await _unidentified([("inform_phone", "13900001111")])
+    assert "utter_phone_unknown" in typo.responses and "utter_callback_contact" not in typo.responses and len(_tickets(app_db)) == 1
+
+
+async def test_an_unidentified_hand_off_is_a_call_back_on_the_conversation_in_the_desk_queue(app_db: str) -> None:
+    from bot.review.tickets import UNIDENTIFIED, open_tickets
+
+    (handoff,) = await _unidentified([("request_human", "转人工")])
+    assert handoff.responses == ["utter_greet", "utter_handoff_unidentified"]
+    (ticket,) = _tickets(app_db)
+    assert ticket.customer_id is None and ticket.conversation_id is not None and ticket.contact_phone is None
+    with session_scope(app_db) as session:
+        (item,) = open_tickets(session)
+    assert (item.customer, item.phone, item.kind) == (UNIDENTIFIED, "", "callback")
+
+
 async def test_a_broken_database_gets_an_apology_not_a_crash(broken_db: str) -> None:
     tracker = make_tracker(intent="reason_price_high", text="太贵了", need="rational", metadata=signed(PHONE))
     outcome = await run(ActionRetentionTurn(), tracker)

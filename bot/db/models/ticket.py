@@ -14,7 +14,10 @@ class Ticket(Base):
     __table_args__ = (one_of("kind", TICKET_KINDS), one_of("status", TICKET_STATUSES))
 
     id = Column(Integer, primary_key=True)
-    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
+    # A customer's ticket; an unidentified person's call-back has no customer, only the number they asked to be
+    # called on (normalised, 11 digits) or, for a web-chat hand-off, its conversation.
+    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=True, index=True)
+    contact_phone = Column(String(11), nullable=True)
     conversation_id = Column(Integer, ForeignKey("conversations.id", ondelete="SET NULL"), nullable=True, index=True)
     kind = Column(String(24), nullable=False)
     summary = Column(Text, nullable=False)

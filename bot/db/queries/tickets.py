@@ -27,17 +27,23 @@ DEFAULT_DUE_IN: dict[str, timedelta] = {
 def create_ticket(
     session: Session,
     *,
-    customer_id: int,
+    customer_id: int | None,
     kind: str,
     summary: str,
     due_at: datetime | None = None,
     due_in: timedelta | None = None,
     conversation_id: int | None = None,
     now: datetime | None = None,
+    contact_phone: str | None = None,
 ) -> Ticket:
-    """Open a ticket due at `due_at`, or `due_in` from now, or after the default time for its kind."""
+    """Open a ticket due at `due_at`, or `due_in` from now, or after the default time for its kind.
+
+    Without a customer only a call-back can be promised, and only with somewhere to call back: a contact number
+    or the conversation (a supervisor can take a web chat over)."""
     if kind not in TICKET_KINDS:
         raise ValueError(f"unknown ticket kind {kind!r}; expected one of {list(TICKET_KINDS)}")
+    if customer_id is None and (kind != "callback" or (contact_phone is None and conversation_id is None)):
+        raise ValueError("a ticket without a customer is a call-back on a contact number or a conversation")
     if due_at is not None and due_in is not None:
         raise ValueError("give due_at or due_in, not both")
     created = now or utcnow()
@@ -47,6 +53,7 @@ def create_ticket(
         raise ValueError(f"due time {due_at.isoformat()} is not after {created.isoformat()}")
     ticket = Ticket(
         customer_id=customer_id,
+        contact_phone=contact_phone,
         conversation_id=conversation_id,
         kind=kind,
         summary=summary,
