@@ -207,6 +207,20 @@ def test_asking_for_the_complaint_line_files_the_complaint_instead_of_a_call_bac
     assert asked.open_tickets == ["complaint"] and not asked.handoff and asked.outcome is None
 
 
+def test_money_back_for_a_wrong_charge_is_the_bill_check_not_compensation() -> None:
+    facts = _customer(300, 9000, 99)
+    heard = decide(FlowState(), Message("reason_billing_error", "emotional", "多扣了我30块，彩铃我从来没开过！"),
+                   Identity(facts=facts))
+    assert heard.open_tickets == []  # the feeling first
+    refund = decide(heard.state, Message("request_compensation", "rational", "对，就是这个，我要退钱"),
+                    Identity(facts=facts))
+    assert refund.open_tickets == ["billing_check"] and refund.state.reason_status == "confirmed"
+    assert [line.response for line in refund.lines] == ["utter_refund_after_check"]
+    asked = decide(heard.state, Message("request_compensation", "rational", "耽误我这么多时间，得给我补偿"),
+                   Identity(facts=facts))
+    assert asked.open_tickets == ["compensation_review"]  # compensation asked for in words is its review
+
+
 def test_an_offer_that_binds_comes_after_a_free_one_of_the_same_kind() -> None:
     catalogue = (
         _offer("DEV-BIND", "新机直降500元（续约24个月）", "终端更换", None, ["reason_device_problem"],

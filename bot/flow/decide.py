@@ -1068,8 +1068,15 @@ class _Turn:
             # 「我不要补偿，我要的是把网修好」: the fix is what they want; never answer it with money.
             self.insist_on_fix()
             return
-        if self.open_fix() == "billing_check" and not COMPENSATION_WORDS.search(self.text):
-            # 「查清楚，该退的退」: the refund follows the bill check already promised, not a second ticket.
+        strategy = self.strategy()
+        billing = self.open_fix() == "billing_check" or (strategy is not None and strategy.fix == "billing_check")
+        if billing and self.facts is not None and not COMPENSATION_WORDS.search(self.text):
+            # 「查清楚，该退的退」「多扣了30块，我要退钱」: money wrongly charged comes back through the bill check
+            # (opened now if the feeling came first), never as compensation of an amount nobody checked.
+            if self.state.reason_status == "heard":
+                self.state.reason_status = "confirmed"
+            if "billing_check" not in self.state.tickets and "billing_check" not in self.decision.open_tickets:
+                self.decision.open_tickets.append("billing_check")
             self.say("utter_refund_after_check", ticket="billing_check")
             return
         self.say("utter_acknowledge_compensation")
