@@ -221,6 +221,16 @@ def test_money_back_for_a_wrong_charge_is_the_bill_check_not_compensation() -> N
     assert asked.open_tickets == ["compensation_review"]  # compensation asked for in words is its review
 
 
+def test_general_help_is_not_offered_over_and_over_to_someone_who_declined_the_number() -> None:
+    helped = FlowState(reason="reason_network_quality", need="emotional", reason_status="heard", replies=2,
+                       phone_asks=1, general_help_given=True, last_step="general_help")
+    upset = decide(helped, Message("reason_network_quality", "emotional", "说了不给！你们烦不烦"), Identity())
+    assert "utter_no_more_asking" in [line.response for line in upset.lines]
+    assert not [line for line in upset.lines if line.response.startswith("utter_ask_phone")]
+    let_go = decide(upset.state, Message("deny", "none", "算了"), Identity())
+    assert [line.response for line in let_go.lines] == ["utter_close_unidentified"] and let_go.state.closed
+
+
 def test_an_offer_that_binds_comes_after_a_free_one_of_the_same_kind() -> None:
     catalogue = (
         _offer("DEV-BIND", "新机直降500元（续约24个月）", "终端更换", None, ["reason_device_problem"],

@@ -1139,10 +1139,20 @@ class _Turn:
             self.say("utter_ask_how_to_help")
 
     def general_help(self) -> None:
-        """No number after two asks: general advice and a call-back on a contact number, nothing personal."""
-        self.say("utter_general_help")
-        self.state.general_help_given = True
-        self.state.last_step = "general_help"
+        """No number after two asks: general advice and a call-back on a contact number, nothing personal. Offered
+        again it would nag: a person who lets it go is closed with respect, an upset one told the asking stops."""
+        state = self.state
+        if state.general_help_given and (
+            self.message.intent in NO_INTENTS | {"goodbye", "thank"} or DECLINE.search(self.text)
+        ):
+            self.say("utter_close_unidentified")
+            state.closed = True
+        elif state.general_help_given and (self.message.need == "emotional" or self.said_count("utter_general_help") > 1):
+            self.say("utter_no_more_asking")
+        else:
+            self.say("utter_general_help")
+        state.general_help_given = True
+        state.last_step = "general_help"
 
     def not_understood(self) -> None:
         state = self.state
