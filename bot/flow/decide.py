@@ -1111,12 +1111,10 @@ class _Turn:
         state = self.state
         self.decision.handoff = True
         self.decision.outcome = state.outcome = "handoff"
-        if "callback" in state.tickets:
-            self.say("utter_handoff_again", ticket="callback")
-        else:
-            self.decision.contact_phone = number
+        self.decision.contact_phone = number  # on the call-back already booked on the chat, too
+        if "callback" not in state.tickets:
             self.decision.open_tickets.append("callback")
-            self.say("utter_callback_contact", ticket="callback", phone=mask_phones(number))
+        self.say("utter_callback_contact", ticket="callback", phone=mask_phones(number))
         state.last_step = "handoff"
 
     def after_identification(self) -> None:

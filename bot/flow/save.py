@@ -85,6 +85,10 @@ def save(
             now=now,
         )
         state.tickets[kind] = TicketPromise(id=str(ticket.id), due=due_phrase(due))
+    if decision.contact_phone and facts is None and "callback" in state.tickets:
+        callback = session.get(Ticket, int(state.tickets["callback"].id))
+        if callback is not None and callback.customer_id is None:
+            callback.contact_phone = decision.contact_phone  # a number given after the hand-off was booked
     for kind in decision.escalate:
         ticket = session.get(Ticket, int(state.tickets[kind].id))
         if ticket is not None:

@@ -173,6 +173,13 @@ async def test_an_unidentified_hand_off_is_a_call_back_on_the_conversation_in_th
     assert (item.customer, item.phone, item.kind) == (UNIDENTIFIED, "", "callback")
 
 
+async def test_a_contact_number_given_after_the_hand_off_goes_on_the_same_call_back(app_db: str) -> None:
+    handoff, contact = await _unidentified([("request_human", "转人工"), ("inform_phone", "你们打我电话 13912345678")])
+    assert contact.responses == ["utter_callback_contact"] and "139****5678" in contact.messages[0]["text"]
+    (ticket,) = _tickets(app_db)
+    assert (ticket.customer_id, ticket.contact_phone) == (None, "13912345678")
+
+
 async def test_a_broken_database_gets_an_apology_not_a_crash(broken_db: str) -> None:
     tracker = make_tracker(intent="reason_price_high", text="太贵了", need="rational", metadata=signed(PHONE))
     outcome = await run(ActionRetentionTurn(), tracker)
