@@ -272,6 +272,15 @@ def test_no_keep_number_plan_is_put_unasked_to_a_customer_who_needs_the_numbers_
     assert all(o.type != "保号套餐" for o in suitable_offers(light, strategies(), "reason_low_usage", needs_sms=True))
 
 
+@pytest.mark.parametrize("text", ["保号的话还能收银行短信吗", "保號的話還能收銀行簡訊嗎"])
+def test_a_question_about_sms_in_either_script_is_the_sms_fact_and_the_need_for_it(text: str) -> None:
+    facts = _customer(20, 200, 29)
+    state = FlowState(reason="reason_low_usage", need="rational", reason_status="confirmed", replies=2)
+    asked = decide(state, Message("ask_product_fact", "none", text), Identity(facts=facts))
+    assert asked.state.needs_sms and asked.propose == []
+    assert [(line.response, line.params["fact"]) for line in asked.lines] == [("utter_offer_fact", "短信照常。")]
+
+
 def test_saying_there_is_no_reason_is_no_reason_whatever_the_nlu_read() -> None:
     facts = _customer(20, 200, 39)
     opened = decide(FlowState(), Message("request_cancel", "none", "我要销号"), Identity(facts=facts))

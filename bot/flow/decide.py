@@ -46,7 +46,7 @@ REFUSE_ALL = re.compile(
 )
 # Which fact of an offer a question is about (bot/db/offer_facts.py topics), by the words customers use.
 FACT_WORDS: tuple[tuple[str, str], ...] = (
-    ("短信", "sms"), ("验证码", "sms"), ("收信", "sms"), ("电话", "calls"), ("通话", "calls"), ("接听", "calls"),
+    ("短信", "sms"), ("简讯", "sms"), ("验证码", "sms"), ("收信", "sms"), ("电话", "calls"), ("通话", "calls"), ("接听", "calls"),
     ("分钟", "calls"), ("流量", "data"), ("上网", "data"), ("宽带", "broadband"), ("号码", "number"),
     ("违约", "penalty"), ("退订", "penalty"), ("续约", "penalty"), ("合约", "penalty"), ("恢复", "penalty"),
     ("取消", "penalty"), ("解约", "penalty"), ("生效", "effective"), ("多久", "effective"),
@@ -69,7 +69,8 @@ PLACE = re.compile(
     r"|在([\u4e00-\u9fff]{2,3}?)(?:用|打|上网|工作|住)"
 )
 MOVING_TO = re.compile(r"(?:搬到|搬去)([\u4e00-\u9fff]{2,3}?)(?:去|了|住|工作|，|$)")
-SMS_NEED = re.compile(r"验证码|收短信|短信验证|银行短信")
+# 「簡訊」 is how Taiwan and Hong Kong say 短信; normalised it reads 「简讯」.
+SMS_NEED = re.compile(r"验证码|收(银行)?(短信|简讯)|(短信|简讯)验证|银行(短信|简讯)")
 KEEP_NUMBER_WORDS = re.compile(r"保号|留号|保留号码|号.{0,6}留着|留着.{0,4}号")
 PRICE_QUESTION = re.compile(r"多少钱|补贴多少|优惠多少|便宜多少|价格|几块|几元|怎么收费|收费吗|要钱吗")
 PRICE_WORDS = re.compile(r"便宜|省钱|太贵|划算|降档|月租低|优惠")
