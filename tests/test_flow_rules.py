@@ -146,6 +146,21 @@ def test_an_accept_only_leads_to_a_confirmation_and_a_yes_enrols() -> None:
     assert unsuitable.state.pending is None and unsuitable.lines[0].response == "utter_offer_not_suitable"
 
 
+def test_taking_back_a_no_puts_the_refused_offer_again_for_confirmation() -> None:
+    facts = _customer(100, 3000, 128)
+    state = FlowState(reason="reason_price_high", need="rational", reason_status="confirmed", replies=2,
+                      proposed=["DWN-59"], on_table="DWN-59", last_step="propose")
+    refused = decide(state, Message("reject_offer", "none", "算了，都不要了"), Identity(facts=facts))
+    assert refused.reject == ["DWN-59"] and refused.state.on_table is None
+    back = decide(refused.state, Message("accept_offer", "none", "想了想，还是办了吧"), Identity(facts=facts))
+    assert back.enrol is None and back.state.pending == "DWN-59" and "DWN-59" not in back.state.rejected
+    assert [line.response for line in back.lines] == ["utter_confirm_enrolment"]
+    yes = decide(back.state, Message("affirm", "none", "确认"), Identity(facts=facts))
+    assert yes.enrol == "DWN-59" and yes.outcome == "retained"
+    plain = decide(refused.state, Message("accept_offer", "none", "好的"), Identity(facts=facts))
+    assert plain.enrol is None and plain.state.pending is None  # a bare yes after a no takes nothing back
+
+
 def test_an_unknown_contract_is_checked_never_denied() -> None:
     question = Message("ask_product_fact", "none", "我合约什么时候到期？")
     known = decide(FlowState(), question, Identity(facts=_customer(90, 900, 60)))

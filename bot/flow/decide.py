@@ -106,6 +106,8 @@ HOME_EQUIPMENT = re.compile(r"光猫|猫坏|路由器|机顶盒|光纤盒")
 COMPLAINT_CHANNEL = re.compile(r"投诉(电话|热线|渠道|方式|途径)|(怎么|去哪|在哪|哪里)投诉|我要投诉|要投诉")
 # 「打这个电话」「你们联系我 139…」: the number typed is where to call back, not an account to look up.
 CONTACT_CUE = re.compile(r"打(我|这个|这)?(的)?电话|打给我|联系我|回电|回个电话|回拨|联系电话|联系方式")
+# 「还是办了吧」「想了想，还是要那个」: the customer takes back their own no.
+CHANGE_OF_MIND = re.compile(r"还是(办|要|选|留|换|用)|想了想|改主意|回心转意")
 INSISTS = re.compile(r"每次都|老是这么说|又是|到底|还要等|等了|催|别敷衍|怎么还|还没")
 
 
@@ -720,6 +722,8 @@ class _Turn:
         state = self.state
         if QUESTION.search(self.text) and not EXPLICIT_YES.search(self.text) and self.question_about_offers():
             return  # 「免费提速那个要换线吗」 asks before it chooses
+        if self.changes_mind():
+            return
         if (state.on_table and state.last_step in ("propose", "keep_number", "offer_details", "fact")) or (
             state.last_step == "options" or (state.last_step == "offer_details" and state.discussed)
         ):
@@ -743,6 +747,24 @@ class _Turn:
             self.say("utter_no_offer_yet")  # 「好，就办这个」 with nothing put: nothing to enrol, said plainly
             return
         self.say("utter_ask_how_to_help")
+
+    def changes_mind(self) -> bool:
+        """「算了」 … 「还是办了吧」: the offer turned down last is put again and confirmed, never enrolled at once;
+        a close said after the no is no longer the end of the talk."""
+        state = self.state
+        if self.facts is None or state.enrolled or state.on_table or not state.rejected:
+            return False
+        if not CHANGE_OF_MIND.search(self.text) or self.names_a_product():
+            return False  # a product named is a choice of its own, checked as one
+        code = state.rejected[-1]
+        if self.offer(code) is None:
+            return False
+        state.rejected.remove(code)
+        state.offers_refused = state.closed = False
+        state.on_table = state.pending = code
+        self.say("utter_confirm_enrolment", offer=code)
+        state.last_step = "confirm"
+        return True
 
     def wait(self) -> None:
         """「好，等你们消息」「我再考虑考虑」: nothing is done for them; a promise already made stands. 「算了，不用
