@@ -15,7 +15,7 @@ from bot.flow.decide import Identity, Message, decide
 from bot.flow.facts import CustomerFacts, OfferFacts
 from bot.flow.offer_policy import keep_number_plan, suitable_offers
 from bot.flow.promises import CHINA_TIME, SERVICE_CLOSES, SERVICE_OPENS, promised_due
-from bot.flow.state import FlowState
+from bot.flow.state import FlowState, TicketPromise
 from bot.flow.strategy import strategies
 
 
@@ -182,8 +182,6 @@ def test_people_are_no_place_and_a_demand_before_any_reason_is_no_choice() -> No
 
 
 def _with_ticket(kind: str, reason: str) -> FlowState:
-    from bot.flow.state import TicketPromise
-
     return FlowState(reason=reason, need="rational", reason_status="confirmed", replies=2, last_step="fix",
                      tickets={kind: TicketPromise(id="7", due="12月9日 18:00前")})
 
@@ -244,6 +242,25 @@ def test_general_help_is_not_offered_over_and_over_to_someone_who_declined_the_n
     assert not [line for line in upset.lines if line.response.startswith("utter_ask_phone")]
     let_go = decide(upset.state, Message("deny", "none", "算了"), Identity())
     assert [line.response for line in let_go.lines] == ["utter_close_unidentified"] and let_go.state.closed
+
+
+def test_an_angry_first_complaint_is_heard_before_the_complaint_is_filed() -> None:
+    facts = _customer(300, 9000, 99)
+    first = decide(FlowState(), Message("reason_poor_service", "emotional", "营业厅的人爱答不理！我要投诉，然后销号"),
+                   Identity(facts=facts))
+    responses = [line.response for line in first.lines]
+    assert responses[:2] == ["utter_greet", "utter_empathize_poor_service"] and first.open_tickets == ["complaint"]
+    assert first.state.reason == "reason_poor_service" and first.state.reason_status == "heard"
+
+
+def test_asking_when_the_call_back_comes_quotes_the_call_back_not_the_repair() -> None:
+    facts = _customer(300, 9000, 99)
+    state = _with_ticket("complaint", "reason_poor_service")
+    state.tickets["callback"] = TicketPromise(id="8", due="12月7日 10:00前")
+    asked = decide(state, Message("ask_ticket_progress", "rational", "多久给我回电话"), Identity(facts=facts))
+    assert [(line.response, line.ticket) for line in asked.lines] == [("utter_ticket_status", "callback")]
+    repair = decide(state, Message("ask_ticket_progress", "rational", "处理得怎么样了"), Identity(facts=facts))
+    assert [line.ticket for line in repair.lines] == ["complaint"]
 
 
 def test_an_offer_that_binds_comes_after_a_free_one_of_the_same_kind() -> None:

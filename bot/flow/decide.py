@@ -106,6 +106,8 @@ HOME_EQUIPMENT = re.compile(r"光猫|猫坏|路由器|机顶盒|光纤盒")
 COMPLAINT_CHANNEL = re.compile(r"投诉(电话|热线|渠道|方式|途径)|(怎么|去哪|在哪|哪里)投诉|我要投诉|要投诉")
 # 「打这个电话」「你们联系我 139…」: the number typed is where to call back, not an account to look up.
 CONTACT_CUE = re.compile(r"打(我|这个|这)?(的)?电话|打给我|联系我|回电|回个电话|回拨|联系电话|联系方式")
+# 「多久给我回电话」「人工什么时候联系我」: a question about the call-back promised, whatever else is open.
+CALL_BACK_WORDS = re.compile(r"回电|回个电话|打电话|来电话|打过来|联系我|人工|领导")
 # 「还是办了吧」「想了想，还是要那个」: the customer takes back their own no.
 CHANGE_OF_MIND = re.compile(r"还是(办|要|选|留|换|用)|想了想|改主意|回心转意")
 INSISTS = re.compile(r"每次都|老是这么说|又是|到底|还要等|等了|催|别敷衍|怎么还|还没")
@@ -289,6 +291,8 @@ class _Turn:
         ):
             self.wait()
         elif COMPLAINT_CHANNEL.search(self.text) and self.facts is not None:
+            if intent in taxonomy.reason_intents() and state.reason is None:
+                self.empathize_first(intent)  # 「态度太差，我要投诉」: the feeling heard before the form is filed
             self.ticket("complaint")
         elif PROCEDURE.search(self.text) and intent not in YES_INTENTS | {"request_human"}:
             self.ask_how_to_leave()
@@ -358,12 +362,23 @@ class _Turn:
             self.state.competitor_amount = float(amount)
 
     # --- 探询原因 --------------------------------------------------------------------------------------------
+    def empathize_first(self, reason: str) -> None:
+        """A first reason told together with a demand that is acted on at once: heard and answered with feeling
+        (or an acknowledgement), and kept as heard, so the probe for other reasons can still come."""
+        state = self.state
+        state.reason, state.need, state.reason_status = reason, self.told_need(), "heard"
+        self.empathize()
+
+    def told_need(self) -> str:
+        """The need behind a reason; a reason told without a clear one is taken as wanting to be heard."""
+        return self.message.need if self.message.need in ("emotional", "rational") else "emotional"
+
     def hear_reason(self, reason: str) -> None:
         state = self.state
         if state.reason is None and NO_REASON.search(self.text):
             self.vague()  # 「不为什么，就是想销」 tells no reason, whatever the NLU read (or guessed) in it
             return
-        need = self.message.need if self.message.need in ("emotional", "rational") else "emotional"
+        need = self.told_need()
         heard = state.reason if state.reason_status == "heard" else None
         told = self.strategies.of(reason)
         if heard is not None and heard != reason and NO_OTHER_REASON.search(self.text) and not (told and told.fix):
@@ -1042,6 +1057,9 @@ class _Turn:
 
     def ask_ticket_progress(self) -> None:
         state = self.state
+        if "callback" in state.tickets and CALL_BACK_WORDS.search(self.text):
+            self.follow_up_on("callback")  # 「多久给我回电话」 asks about the call-back, not the repair
+            return
         if not state.tickets and not self.decision.open_tickets and state.last_step == "how_to_leave":
             self.ask_how_to_leave()  # 「大概多久能办完」 right after how to port out is about porting out
             return
