@@ -26,7 +26,7 @@ CONTRACT_RESPONSES = {
     "utter_compare_cost", "utter_compare_competitor", "utter_confirm_enrolment", "utter_not_enrolled",
     "utter_retain_number", "utter_retain_number_advice", "utter_offer_accepted", "utter_close_success",
     "utter_close_fail", "utter_handoff", "utter_handoff_unidentified", "utter_callback_contact",
-    "utter_close_unidentified", "utter_no_more_asking", "utter_ask_phone", "utter_ask_phone_again",
+    "utter_close_unidentified", "utter_no_more_asking", "utter_question_noted", "utter_ask_phone", "utter_ask_phone_again",
     "utter_invalid_phone", "utter_bot_challenge", "utter_out_of_scope", "utter_default", "utter_ask_rephrase",
     "utter_goodbye", "utter_thank", "utter_offer_details", "utter_offer_fact", "utter_need_to_verify",
     "utter_how_to_leave_port", "utter_how_to_leave_cancel", "utter_how_to_leave_broadband",

@@ -195,6 +195,19 @@ def test_a_first_question_about_a_fix_quotes_it_and_pressing_escalates_the_same_
     assert again.escalate == ["device_repair"] and again.open_tickets == []
 
 
+@pytest.mark.parametrize("text", ["换光猫要钱吗", "那能不能给我换个新的光猫"])
+def test_a_question_about_the_fix_the_bot_cannot_answer_goes_into_its_ticket(text: str) -> None:
+    facts = _customer(300, 9000, 99)
+    state = _with_ticket("device_repair", "reason_device_problem")
+    asked = decide(state, Message("ask_product_fact", "rational", text), Identity(facts=facts))
+    assert [(line.response, line.ticket) for line in asked.lines] == [("utter_question_noted", "device_repair")]
+    assert asked.note == ["device_repair"] and asked.open_tickets == [] and asked.escalate == []
+    for intent in ("ask_ticket_progress", "ask_product_fact"):
+        when = decide(state, Message(intent, "rational", "光猫什么时候能修好"), Identity(facts=facts))
+        assert [line.response for line in when.lines] == ["utter_ticket_status"]
+        assert when.note == [] and when.open_tickets == []  # the promise quoted, no second ticket
+
+
 def test_a_broken_modem_told_as_a_network_fault_is_the_device_ticket_already_open() -> None:
     facts = _customer(300, 9000, 99)
     state = _with_ticket("device_repair", "reason_device_problem")

@@ -106,6 +106,10 @@ HOME_EQUIPMENT = re.compile(r"光猫|猫坏|路由器|机顶盒|光纤盒")
 COMPLAINT_CHANNEL = re.compile(r"投诉(电话|热线|渠道|方式|途径)|(怎么|去哪|在哪|哪里)投诉|我要投诉|要投诉")
 # 「打这个电话」「你们联系我 139…」: the number typed is where to call back, not an account to look up.
 CONTACT_CUE = re.compile(r"打(我|这个|这)?(的)?电话|打给我|联系我|回电|回个电话|回拨|联系电话|联系方式")
+# Words that ask when or how far a promise is (「多久」「修好了吗」), not something new about it.
+PROGRESS_WORDS = re.compile(r"多久|多长时间|什么时候|啥时候|何时|几天|几点|进度|怎么样了|好了没|修好|到哪|还要等|结果")
+# What a question about a fault, a device or a bill being fixed talks about (「换光猫要钱吗」「师傅带新的吗」).
+FIX_WORDS = re.compile(r"修|换(个|台|新|一)|上门|师傅|光猫|路由器|机顶盒|设备|信号|网速|断网|账单|扣费|退(钱|款|费)")
 # 「多久给我回电话」「人工什么时候联系我」: a question about the call-back promised, whatever else is open.
 CALL_BACK_WORDS = re.compile(r"回电|回个电话|打电话|来电话|打过来|联系我|人工|领导")
 # 「还是办了吧」「想了想，还是要那个」: the customer takes back their own no.
@@ -181,6 +185,7 @@ class Decision:
     lines: list[Line] = field(default_factory=list)
     open_tickets: list[str] = field(default_factory=list)  # kinds to open (once per conversation)
     escalate: list[str] = field(default_factory=list)  # kinds of open tickets the customer pressed on
+    note: list[str] = field(default_factory=list)  # kinds of open tickets the customer's question is added to
     propose: list[str] = field(default_factory=list)  # offer codes put to the customer
     reject: list[str] = field(default_factory=list)  # offer codes the customer turned down
     enrol: str | None = None  # the offer code the customer confirmed
@@ -466,12 +471,26 @@ class _Turn:
         if promise is None:
             self.say("utter_ticket_status", ticket=kind)
             return
+        if self.note_question(kind):
+            return
         promise.asked += 1
         if promise.asked >= 2 or INSISTS.search(self.text) or self.message.need == "emotional":
             self.decision.escalate.append(kind)
             self.say("utter_ticket_escalated", ticket=kind)
         else:
             self.say("utter_ticket_status", ticket=kind)
+
+    def note_question(self, kind: str) -> bool:
+        """「换光猫要钱吗」「能给我换个新的吗」 about a promised fix: what the bot cannot know is written into that
+        ticket and answered by whoever works on it; never an invented yes or no, never only the ticket's status,
+        never a second ticket. A question of when or how far (「多久」) is the status instead."""
+        if kind not in self.state.tickets or not QUESTION.search(self.text):
+            return False
+        if PROGRESS_WORDS.search(self.text) or INSISTS.search(self.text):
+            return False
+        self.decision.note.append(kind)
+        self.say("utter_question_noted", ticket=kind)
+        return True
 
     def act_on_reason(self, *, insisting: bool = False) -> None:
         """The reason is known: for a fault the fix first (one ticket with a time) and nothing sold unless the
@@ -488,6 +507,8 @@ class _Turn:
                 self.ask_to_stay()
                 return
             if not insisting:
+                if self.note_question(kind):
+                    return
                 self.say("utter_ticket_status", ticket=kind)
                 if not self.state.stay_asked:
                     self.ask_to_stay()
@@ -1048,7 +1069,12 @@ class _Turn:
         return True
 
     def need_to_verify(self) -> None:
-        """What the bot cannot know: an honest 「需要核实」 and a call-back with the answer, never a guess."""
+        """What the bot cannot know: an honest 「需要核实」 and a call-back with the answer, never a guess; about the
+        problem already promised, the question goes into its ticket (one problem, one ticket)."""
+        fix = self.open_fix()
+        if fix is not None and FIX_WORDS.search(self.text):
+            self.follow_up_on(fix)
+            return
         if self.facts is not None:
             self.say("utter_need_to_verify")
             self.ticket("callback")

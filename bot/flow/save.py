@@ -94,6 +94,10 @@ def save(
         if ticket is not None:
             ticket.status = ESCALATED_STATUS
             ticket.summary = f"{ticket.summary}\n客户催办（第{state.tickets[kind].asked}次）：{customer_words}"
+    for kind in decision.note:
+        ticket = session.get(Ticket, int(state.tickets[kind].id))
+        if ticket is not None:
+            ticket.summary = f"{ticket.summary}\n客户追问：{customer_words}"
     if facts is not None:
         ids = _offer_ids(session, {*decision.reject, *decision.propose, *([decision.enrol] if decision.enrol else [])})
         for code in decision.reject:

@@ -96,6 +96,17 @@ async def test_one_ticket_per_problem_quoted_the_same_and_escalated_when_pressed
         assert quoted and all(due in text for text in quoted)
 
 
+async def test_a_question_about_the_fix_is_written_into_its_ticket_not_a_new_one(app_db: str) -> None:
+    add_customer(app_db, PHONE, [Month(mou=300, dou_mb=40000, arpu=129)] * 3, has_broadband=True,
+                 bandwidth_mbps=300, tenure_months=60)
+    _, flow = await _turn(None, "reason_device_problem", "光猫三天两头坏，修了两次还是不行", "rational")
+    asked, flow = await _turn(flow, "ask_product_fact", "换光猫要钱吗", "rational")
+    assert asked.responses == ["utter_question_noted"]
+    (ticket,) = _tickets(app_db)
+    assert ticket.kind == "device_repair" and ticket.summary.endswith("客户追问：换光猫要钱吗")
+    assert str(ticket.id) in asked.messages[0]["text"]
+
+
 async def test_a_fault_gets_no_paid_upgrade(app_db: str) -> None:
     add_customer(app_db, PHONE, [Month(mou=300, dou_mb=40000, arpu=129)] * 3, has_broadband=True,
                  bandwidth_mbps=300, tenure_months=60)
