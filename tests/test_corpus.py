@@ -69,6 +69,8 @@ def test_lines_keep_the_promises_of_the_training_material(corpus: ScriptCorpus) 
         for text in entry.variants:
             assert not [w for w in OVERPROMISE_WORDS if w in text], f"{entry.source}: over-promise in {text!r}"
             assert not [w for w in COMPETITOR_NAMES if w in text], f"{entry.source}: names a competitor: {text!r}"
+            # The due time is said as 「12月3日 18:00前」 (bot/flow/promises.py): a 前 after it reads 「前前」.
+            assert "{ticket_due}前" not in text, f"{entry.source}: {text!r} says 前 twice"
 
 
 # --- validation ------------------------------------------------------------------------------------------------
