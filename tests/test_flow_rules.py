@@ -161,6 +161,16 @@ def test_taking_back_a_no_puts_the_refused_offer_again_for_confirmation() -> Non
     assert plain.enrol is None and plain.state.pending is None  # a bare yes after a no takes nothing back
 
 
+@pytest.mark.parametrize("intent", ["accept_offer", "affirm"])
+def test_a_yes_to_leaving_is_insisting_on_leaving_never_a_choice(intent: str) -> None:
+    facts = _customer(300, 9000, 29)
+    state = FlowState(reason="reason_price_high", need="rational", reason_status="heard", replies=4, last_step="probe")
+    leaving = decide(state, Message(intent, "none", "那我还是转走吧"), Identity(facts=facts))
+    assert [line.response for line in leaving.lines] == ["utter_retain_number_advice"] and leaving.enrol is None
+    staying = decide(state, Message(intent, "none", "好吧，不转网了"), Identity(facts=facts))
+    assert "utter_retain_number_advice" not in [line.response for line in staying.lines]
+
+
 def test_an_unknown_contract_is_checked_never_denied() -> None:
     question = Message("ask_product_fact", "none", "我合约什么时候到期？")
     known = decide(FlowState(), question, Identity(facts=_customer(90, 900, 60)))

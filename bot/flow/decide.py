@@ -110,6 +110,8 @@ CONTACT_CUE = re.compile(r"打(我|这个|这)?(的)?电话|打给我|联系我|
 PROGRESS_WORDS = re.compile(r"多久|多长时间|什么时候|啥时候|何时|几天|几点|进度|怎么样了|好了没|修好|到哪|还要等|结果")
 # What a question about a fault, a device or a bill being fixed talks about (「换光猫要钱吗」「师傅带新的吗」).
 FIX_WORDS = re.compile(r"修|换(个|台|新|一)|上门|师傅|光猫|路由器|机顶盒|设备|信号|网速|断网|账单|扣费|退(钱|款|费)")
+# 「那我还是转走吧」「好，销户吧」: a yes to leaving, whatever yes the NLU heard in it (「不转网了」 is not).
+LEAVING = re.compile(r"(?<!不)(?<!不想)(?<!不用)(?<!别)(转走|转网|携号|携转|销户|销号|注销|退网|拆机)")
 # 「多久给我回电话」「人工什么时候联系我」: a question about the call-back promised, whatever else is open.
 CALL_BACK_WORDS = re.compile(r"回电|回个电话|打电话|来电话|打过来|联系我|人工|领导")
 # 「还是办了吧」「想了想，还是要那个」: the customer takes back their own no.
@@ -268,6 +270,9 @@ class _Turn:
             masked = {"phone": self.identity.masked_phone} if verification == "code_sent" else {}
             self.say(VERIFICATION_LINES[verification], **masked)
         intent = message.intent
+        if intent in YES_INTENTS and LEAVING.search(self.text) and not KEEP_NUMBER_WORDS.search(self.text):
+            intent = "request_cancel"
+            self.message = message = replace(message, intent=intent)
         if intent != FALLBACK_INTENT:
             state.fallbacks = 0
         if verification == "verified":
