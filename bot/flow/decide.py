@@ -223,10 +223,16 @@ class _Turn:
     def strategy(self) -> Any:
         return self.strategies.of(self.state.reason)
 
+    def open_ticket(self, kind: str) -> bool:
+        """Open the ticket of `kind` unless the conversation holds one (one problem, one ticket); True if opened."""
+        if kind in self.state.tickets or kind in self.decision.open_tickets:
+            return False
+        self.decision.open_tickets.append(kind)
+        return True
+
     def ticket(self, kind: str) -> None:
         """Open the ticket of `kind` once; quote it with the commitment line of the reason."""
-        if kind not in self.state.tickets and kind not in self.decision.open_tickets:
-            self.decision.open_tickets.append(kind)
+        if self.open_ticket(kind):
             self.say(COMMIT_RESPONSES.get(kind, "utter_commit_ticket"), ticket=kind)
         else:
             self.say("utter_ticket_status", ticket=kind)
@@ -259,11 +265,12 @@ class _Turn:
         self.remember_entities()
         if self.state.replies == 0:
             self.say("utter_greet")
+        contact = self.contact_number()
         if self.identity.newly:
             self.say("utter_identified", customer_name=self.facts.name)  # type: ignore[union-attr]
         elif self.identity.unknown_number:
             state.unknown_phone = self.identity.unknown_number
-            if not self.contact_number():
+            if contact is None:
                 self.say("utter_phone_unknown")
         verification = self.identity.verification
         if verification in VERIFICATION_LINES:
@@ -279,8 +286,8 @@ class _Turn:
             self.after_identification()  # the code: on where the conversation was, whatever the NLU read in it
         elif verification not in (None, "code_sent"):
             pass  # the verification line is the whole answer
-        elif self.contact_number():
-            self.call_back_on(self.contact_number())  # type: ignore[arg-type]
+        elif contact is not None:
+            self.call_back_on(contact)
         elif NO_COMPENSATION.search(self.text) or BRUSHED_OFF.search(self.text):
             if BRUSHED_OFF.search(self.text):
                 state.offers_refused = True
@@ -1147,8 +1154,7 @@ class _Turn:
             # (opened now if the feeling came first), never as compensation of an amount nobody checked.
             if self.state.reason_status == "heard":
                 self.state.reason_status = "confirmed"
-            if "billing_check" not in self.state.tickets and "billing_check" not in self.decision.open_tickets:
-                self.decision.open_tickets.append("billing_check")
+            self.open_ticket("billing_check")
             self.say("utter_refund_after_check", ticket="billing_check")
             return
         self.say("utter_acknowledge_compensation")
@@ -1162,12 +1168,11 @@ class _Turn:
         state = self.state
         self.decision.handoff = True
         self.decision.outcome = state.outcome = "handoff"
-        if "callback" in state.tickets:
-            self.say("utter_handoff_again", ticket="callback")
-        else:
+        if self.open_ticket("callback"):
             # Unidentified, the call-back is booked on the conversation: a supervisor takes the chat over.
-            self.decision.open_tickets.append("callback")
             self.say("utter_handoff" if self.facts is not None else "utter_handoff_unidentified", ticket="callback")
+        else:
+            self.say("utter_handoff_again", ticket="callback")
         state.last_step = "handoff"
 
     def contact_number(self) -> str | None:
@@ -1184,8 +1189,7 @@ class _Turn:
         self.decision.handoff = True
         self.decision.outcome = state.outcome = "handoff"
         self.decision.contact_phone = number  # on the call-back already booked on the chat, too
-        if "callback" not in state.tickets:
-            self.decision.open_tickets.append("callback")
+        self.open_ticket("callback")
         self.say("utter_callback_contact", ticket="callback", phone=mask_phones(number))
         state.last_step = "handoff"
 
@@ -1217,7 +1221,9 @@ class _Turn:
         ):
             self.say("utter_close_unidentified")
             state.closed = True
-        elif state.general_help_given and (self.message.need == "emotional" or self.said_count("utter_general_help") > 1):
+        elif state.general_help_given and (
+            self.message.need == "emotional" or self.said_count("utter_general_help") > 1
+        ):
             self.say("utter_no_more_asking")
         else:
             self.say("utter_general_help")

@@ -59,6 +59,11 @@ def _settle(session: Session, conversation: Conversation, customer_id: int, offe
     record_offer_outcome(session, entry, outcome)
 
 
+def _held(session: Session, decision: Decision, kind: str) -> Ticket | None:
+    """The ticket of `kind` this conversation holds (its number is in the state since it was opened)."""
+    return session.get(Ticket, int(decision.state.tickets[kind].id))
+
+
 def save(
     session: Session,
     decision: Decision,
@@ -86,16 +91,16 @@ def save(
         )
         state.tickets[kind] = TicketPromise(id=str(ticket.id), due=due_phrase(due))
     if decision.contact_phone and facts is None and "callback" in state.tickets:
-        callback = session.get(Ticket, int(state.tickets["callback"].id))
+        callback = _held(session, decision, "callback")
         if callback is not None and callback.customer_id is None:
             callback.contact_phone = decision.contact_phone  # a number given after the hand-off was booked
     for kind in decision.escalate:
-        ticket = session.get(Ticket, int(state.tickets[kind].id))
+        ticket = _held(session, decision, kind)
         if ticket is not None:
             ticket.status = ESCALATED_STATUS
             ticket.summary = f"{ticket.summary}\n客户催办（第{state.tickets[kind].asked}次）：{customer_words}"
     for kind in decision.note:
-        ticket = session.get(Ticket, int(state.tickets[kind].id))
+        ticket = _held(session, decision, kind)
         if ticket is not None:
             ticket.summary = f"{ticket.summary}\n客户追问：{customer_words}"
     if facts is not None:

@@ -64,7 +64,8 @@ def open_tickets(session: Session, now: datetime | None = None) -> list[QueueIte
         QueueItem(
             id=ticket.id, kind=ticket.kind, summary=ticket.summary, status=ticket.status,
             customer=customer.name if customer is not None else UNIDENTIFIED,
-            phone=customer.phone if customer is not None else ticket.contact_phone or "", due_at=ticket.due_at, due=due_phrase(ticket.due_at), overdue=ticket.due_at < now,
+            phone=customer.phone if customer is not None else ticket.contact_phone or "",
+            due_at=ticket.due_at, due=due_phrase(ticket.due_at), overdue=ticket.due_at < now,
             conversation_id=ticket.conversation_id,
             assignee=ticket.assignee.display_name if ticket.assignee else None, comments=notes.get(ticket.id, []),
         )

@@ -162,14 +162,17 @@ async def test_after_the_general_help_a_contact_number_books_the_call_back_it_of
     assert str(ticket.id) in text and "我下个月要搬到成都去了" not in ticket.summary
     assert "你们可以打我电话" in ticket.summary
     assert conversation_of(app_db).outcome == "handoff"
-    assert outcomes[4].responses == ["utter_ticket_status"] and len(_tickets(app_db)) == 1  # asked about, the call-back is quoted, not booked again
+    # asked about, the call-back is quoted, not booked again
+    assert outcomes[4].responses == ["utter_ticket_status"] and len(_tickets(app_db)) == 1
 
 
 async def test_a_number_given_to_be_called_on_is_a_contact_and_a_mistyped_one_is_asked_again(app_db: str) -> None:
     (contact,) = await _unidentified([("inform_phone", "没查到就打这个电话联系我 13912345678")])
-    assert contact.responses == ["utter_greet", "utter_callback_contact"] and _tickets(app_db)[0].contact_phone == "13912345678"
+    assert contact.responses == ["utter_greet", "utter_callback_contact"]
+    assert _tickets(app_db)[0].contact_phone == "13912345678"
     (typo,) = await _unidentified([("inform_phone", "13900001111")])
-    assert "utter_phone_unknown" in typo.responses and "utter_callback_contact" not in typo.responses and len(_tickets(app_db)) == 1
+    assert "utter_phone_unknown" in typo.responses and "utter_callback_contact" not in typo.responses
+    assert len(_tickets(app_db)) == 1
 
 
 async def test_an_unidentified_hand_off_is_a_call_back_on_the_conversation_in_the_desk_queue(app_db: str) -> None:
