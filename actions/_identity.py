@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from actions._db import conversation_channel
 from bot.churn import UnknownCustomer, score_customer
 from bot.config import get_settings
-from bot.db.queries import find_customer_by_phone, normalize_phone
+from bot.db.queries import find_customer_by_phone
 from bot.db.queries.wechat import bind_phone, bound_phone, unbind_phone
 from bot.flow.decide import Identity, Message
 from bot.flow.facts import load_customer_facts
@@ -32,12 +32,10 @@ from bot.flow.state import FlowState
 from bot.identity.codes import CodeCheck, CodePolicy, CodeRefused, check_code, issue_code
 from bot.identity.signing import vouched_phone
 from bot.identity.sms import SmsNotSent, code_message, sms_sender
-from bot.logging_setup import mask_phones
+from bot.phone_numbers import mask_phones, normalize_phone
 
 logger = logging.getLogger(__name__)
 
-# Mainland mobile numbers: 1, then 3-9, then nine digits (normalize_phone only checks "1 and 10 digits").
-_MOBILE = re.compile(r"1[3-9]\d{9}")
 # The latest message's metadata key under which a channel passes the customer's number.
 METADATA_PHONE = "phone"
 WECHAT = "wechat"
@@ -45,18 +43,6 @@ WECHAT = "wechat"
 CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 # A WeChat follower asking to forget the number bound to the openid.
 UNBIND = re.compile(r"^(请|帮我)?(解绑|解除绑定|取消绑定)(手机号码?|号码|手机)?(吧)?[。.!！]?$")
-
-
-def normalized_phone(raw: Any) -> str | None:
-    """The 11-digit mobile number in what a customer typed, else None.
-
-    NFKC first: a Chinese keyboard often gives full-width digits, plus and dashes (１３８－…), which
-    normalize_phone's patterns do not match.
-    """
-    if not isinstance(raw, str):
-        return None
-    number = normalize_phone(unicodedata.normalize("NFKC", raw))
-    return number if number is not None and _MOBILE.fullmatch(number) else None
 
 
 def _churn_band(session: Session, phone: str) -> str | None:
@@ -86,7 +72,7 @@ def identify(session: Session, tracker: Tracker, state: FlowState, message: Mess
     else:
         metadata = (tracker.latest_message or {}).get("metadata") or {}
         signed = vouched_phone(metadata, get_settings().channel_identity_secret, now=now.timestamp())
-        trusted = state.phone or normalized_phone(signed)
+        trusted = state.phone or normalize_phone(signed)
     if trusted is not None:
         return _identified(session, state, trusted, now, newly=False)
     code = CODE.search(text)
@@ -128,9 +114,9 @@ def _claim(
     A refusal (a rate limit, a failed send) is said only to a customer who typed the number: a channel that
     repeats an unsigned number with every message would otherwise have every message answered with it.
     """
-    typed = normalized_phone(message.entities.get("phone_number"))
+    typed = normalize_phone(message.entities.get("phone_number"))
     metadata = (tracker.latest_message or {}).get("metadata") or {}
-    claimed = typed or normalized_phone(metadata.get(METADATA_PHONE))
+    claimed = typed or normalize_phone(metadata.get(METADATA_PHONE))
     if claimed is None or (typed is None and claimed == state.claimed_phone):
         return Identity()  # nothing claimed, or the channel repeating the claim a code already went out for
     if find_customer_by_phone(session, claimed) is None:

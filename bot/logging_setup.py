@@ -13,20 +13,12 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import sys
 from typing import Any
 
 import structlog
 
-# A mainland mobile number, maybe with +86 and spaces or dashes, not inside a longer run of digits.
-_PHONE = re.compile(r"(?<!\d)((?:\+?86[\s-]?)?1[3-9]\d)[\s-]?\d{4}[\s-]?(\d{4})(?!\d)")
-
-
-def mask_phones(text: str) -> str:
-    """`13812345678` → `138****5678` (a country code and separators are kept before the mask)."""
-    return _PHONE.sub(r"\1****\2", text)
-
+from bot.phone_numbers import mask_phones
 
 class PhoneMaskFilter(logging.Filter):
     """A handler filter that masks phone numbers in the record before any formatter sees it."""

@@ -16,7 +16,6 @@ from bot.db.queries import (
     end_conversation,
     find_customer_by_phone,
     latest_usage,
-    normalize_phone,
     offer_by_code,
     open_conversation,
     recommend_offers,
@@ -75,22 +74,6 @@ def _codes(session: Session, customer: Customer, today: date, reason: str, limit
 def _add_catalogue(session: Session) -> None:
     session.add_all(Offer(**row) for row in load_offer_catalogue())
     session.flush()
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("18912345678", "18912345678"),
-        (" 189 1234 5678 ", "18912345678"),
-        ("+86 189-1234-5678", "18912345678"),
-        ("8618912345678", "18912345678"),
-        ("1891234567", None),
-        ("28912345678", None),
-        ("号码18912345678", None),
-    ],
-)
-def test_normalize_phone(raw: str, expected: str | None) -> None:
-    assert normalize_phone(raw) == expected
 
 
 def test_find_customer_by_phone(db_session: Session) -> None:

@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 
 from bot.app.main import create_app
 from bot.config import get_settings
-from bot.logging_setup import PhoneMaskFilter, configure_logging, mask_phones
+from bot.logging_setup import PhoneMaskFilter, configure_logging
+from bot.phone_numbers import mask_phones
 
 DOC_ROUTES = ("/docs", "/redoc", "/openapi.json")
 

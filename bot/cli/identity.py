@@ -70,7 +70,7 @@ def _in_database(command: Callable[[argparse.Namespace, Session], int]) -> Calla
 
 def run_sms_last(args: argparse.Namespace, session: Session) -> int:
     from bot.config import get_settings
-    from bot.db.queries import normalize_phone
+    from bot.phone_numbers import normalize_phone
     from bot.identity.sms import last_recorded_code
 
     phone = normalize_phone(args.phone)

@@ -31,7 +31,7 @@ from bot.flow.offer_policy import (
 from bot.flow.state import FlowState
 from bot.flow.strategy import Strategies, strategies as default_strategies
 from bot.flow.wording import yuan
-from bot.logging_setup import mask_phones
+from bot.phone_numbers import mask_phones
 from bot.nlu.text_normalization import normalize_text
 
 FALLBACK_INTENT = "nlu_fallback"

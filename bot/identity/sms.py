@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.db.models import SmsOutbox
-from bot.logging_setup import mask_phones
+from bot.phone_numbers import mask_phones
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.auth.roles import STAFF_ROLES
 from bot.db.models import Conversation, User
-from bot.logging_setup import mask_phones
+from bot.phone_numbers import mask_phones
 
 PRACTICE = "practice"
 

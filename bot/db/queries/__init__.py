@@ -12,7 +12,6 @@ from bot.db.queries.customers import (
     RecentUsage,
     find_customer_by_phone,
     latest_usage,
-    normalize_phone,
     usage_history,
 )
 from bot.db.queries.offers import (
@@ -34,7 +33,6 @@ __all__ = [
     "end_conversation",
     "find_customer_by_phone",
     "latest_usage",
-    "normalize_phone",
     "offer_by_code",
     "open_conversation",
     "recommend_offers",

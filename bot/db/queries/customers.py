@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Customer, MonthlyUsage
-
-_SEPARATORS = re.compile(r"[\s\-－—()（）]")
-_COUNTRY_CODE = re.compile(r"^(?:\+|00)?86(?=1\d{10}$)")
-
-
-def normalize_phone(raw: str) -> str | None:
-    """An 11-digit mainland mobile number from what a customer typed ("+86 133-1234-5678"), else None."""
-    digits = _COUNTRY_CODE.sub("", _SEPARATORS.sub("", raw.strip()))
-    return digits if re.fullmatch(r"1\d{10}", digits) else None
+from bot.phone_numbers import normalize_phone
 
 
 def find_customer_by_phone(session: Session, phone: str) -> Customer | None:

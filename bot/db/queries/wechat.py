@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import WechatMessage, WechatNonce, WechatUser
 from bot.db.models.base import utcnow
-from bot.db.queries.customers import normalize_phone
+from bot.phone_numbers import normalize_phone
 
 Button = dict[str, str]
 
