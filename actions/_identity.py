@@ -71,7 +71,13 @@ def identify(session: Session, tracker: Tracker, state: FlowState, message: Mess
             _forget(state)  # unbound by the operator since the last message
     else:
         metadata = (tracker.latest_message or {}).get("metadata") or {}
-        signed = vouched_phone(metadata, get_settings().channel_identity_secret, now=now.timestamp())
+        settings = get_settings()
+        signed = vouched_phone(
+            metadata,
+            settings.channel_identity_secret,
+            now=now.timestamp(),
+            max_lifetime=settings.channel_identity_max_lifetime_seconds,
+        )
         trusted = state.phone or normalize_phone(signed)
     if trusted is not None:
         return _identified(session, state, trusted, now, newly=False)

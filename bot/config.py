@@ -89,6 +89,10 @@ class Settings:
     # Verified identity (docs/CHANNELS.md). The operator's logged-in site signs `metadata.phone` with this secret
     # (HMAC-SHA256 of "phone|expires"); empty: no signature is trusted, every number is verified by SMS code.
     channel_identity_secret: str = field(default_factory=lambda: _env("CHANNEL_IDENTITY_SECRET", ""), repr=False)
+    # A signature whose expiry lies further ahead than this is not trusted (the site signs for minutes).
+    channel_identity_max_lifetime_seconds: int = field(
+        default_factory=lambda: _int_env("CHANNEL_IDENTITY_MAX_LIFETIME_SECONDS", 24 * 3600)
+    )
     # Who sends the one-time codes: "development" records them in the app database (`retention-bot sms last`),
     # "http" posts them to the operator's SMS gateway.
     sms_sender: str = field(default_factory=lambda: _choice_env("SMS_SENDER", "development", SMS_SENDERS))

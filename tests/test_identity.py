@@ -104,6 +104,7 @@ def test_the_policy_comes_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> 
 
 SECRET = "s3cret"
 T = 1_800_000_000
+DAY = 24 * 3600
 
 
 def test_the_signature_is_hex_hmac_sha256_of_phone_bar_expires() -> None:
@@ -115,9 +116,10 @@ def test_the_signature_is_hex_hmac_sha256_of_phone_bar_expires() -> None:
 
 def test_a_good_signature_vouches_for_the_number_until_it_expires() -> None:
     metadata = {**signed_metadata(PHONE, SECRET, now=T, lifetime=60), "source": "webchat"}
-    assert vouched_phone(metadata, SECRET, now=T + 60) == PHONE
-    assert vouched_phone({**metadata, "signature": metadata["signature"].upper()}, SECRET, now=T) == PHONE
-    assert vouched_phone(metadata, SECRET, now=T + 61) is None
+    assert vouched_phone(metadata, SECRET, now=T + 60, max_lifetime=DAY) == PHONE
+    upper = {**metadata, "signature": metadata["signature"].upper()}
+    assert vouched_phone(upper, SECRET, now=T, max_lifetime=DAY) == PHONE
+    assert vouched_phone(metadata, SECRET, now=T + 61, max_lifetime=DAY) is None
 
 
 @pytest.mark.parametrize(
@@ -134,13 +136,22 @@ def test_a_good_signature_vouches_for_the_number_until_it_expires() -> None:
 )
 def test_anything_else_vouches_for_nothing(change: dict) -> None:
     metadata = {**signed_metadata(PHONE, SECRET, now=T, lifetime=60), **change}
-    assert vouched_phone(metadata, SECRET, now=T) is None
+    assert vouched_phone(metadata, SECRET, now=T, max_lifetime=DAY) is None
+
+
+def test_a_signature_for_longer_than_the_servers_limit_vouches_for_nothing() -> None:
+    # Signed with the right secret, but good for a year: a leaked copy would act as the customer for a year.
+    year = signed_metadata(PHONE, SECRET, now=T, lifetime=365 * DAY)
+    assert vouched_phone(year, SECRET, now=T, max_lifetime=DAY) is None
+    assert vouched_phone(year, SECRET, now=T + 365 * DAY - 60, max_lifetime=DAY) == PHONE  # once within the limit
+    day = signed_metadata(PHONE, SECRET, now=T, lifetime=DAY)
+    assert vouched_phone(day, SECRET, now=T, max_lifetime=DAY) == PHONE
 
 
 def test_without_a_secret_nothing_is_vouched_for() -> None:
     metadata = signed_metadata(PHONE, SECRET, now=T)
-    assert vouched_phone(metadata, "", now=T) is None
-    assert vouched_phone(None, SECRET, now=T) is None
+    assert vouched_phone(metadata, "", now=T, max_lifetime=DAY) is None
+    assert vouched_phone(None, SECRET, now=T, max_lifetime=DAY) is None
     with pytest.raises(ValueError):
         signed_metadata(PHONE, "", now=T)
 

@@ -40,8 +40,11 @@ def signed_metadata(phone: str, secret: str, *, now: float, lifetime: int = DEFA
     return {"phone": phone, "expires": expires, "signature": signature_of(phone, expires, secret)}
 
 
-def vouched_phone(metadata: dict[str, Any] | None, secret: str, *, now: float) -> str | None:
+def vouched_phone(metadata: dict[str, Any] | None, secret: str, *, now: float, max_lifetime: int) -> str | None:
     """The phone of `metadata` when its signature is good and unexpired under `secret`, else None.
+
+    An expiry more than `max_lifetime` seconds ahead is refused as well: the site is told to sign for minutes,
+    and a signature made (or leaked) with an expiry years away must not act as the customer for years.
 
     The comparison takes the same time however many characters match (hmac.compare_digest), so the signature
     cannot be found a character at a time. The number is returned as signed; the caller normalises it.
@@ -52,7 +55,7 @@ def vouched_phone(metadata: dict[str, Any] | None, secret: str, *, now: float) -
         signed = SignedPhone.parse_obj(metadata)
     except ValidationError:
         return None
-    if signed.expires < now:
+    if not now <= signed.expires <= now + max_lifetime:
         return None
     expected = signature_of(signed.phone, signed.expires, secret)
     # bytes: compare_digest refuses str with non-ASCII characters, which a forged signature may well have

@@ -92,6 +92,9 @@ async def test_unsigned_metadata_is_a_claim_one_code_and_nothing_personal_until_
     [
         pytest.param(lambda: signed_metadata(PHONE, "another-secret", now=time.time()), id="wrong secret"),
         pytest.param(lambda: signed_metadata(PHONE, SECRET, now=time.time() - 3600), id="expired"),
+        pytest.param(
+            lambda: signed_metadata(PHONE, SECRET, now=time.time(), lifetime=365 * 24 * 3600), id="good for a year"
+        ),
         pytest.param(lambda: {**signed(PHONE), "phone": OTHER}, id="number changed"),
         pytest.param(lambda: {**signed(PHONE), "signature": "ä" * 64}, id="not hex"),
         pytest.param(lambda: {**signed(PHONE), "expires": str(int(time.time()) + 60)}, id="expires as text"),
