@@ -81,6 +81,20 @@ def test_seeding_a_seeded_database_does_nothing_without_force(migrated_url: str)
         assert session.execute(select(func.min(Customer.id))).scalar_one() == 1  # ids restart
 
 
+def test_a_forced_reseed_keeps_the_accounts(migrated_url: str) -> None:
+    from bot.auth.accounts import NewAccount, create_user, find_user
+    from bot.auth.passwords import verify_password
+
+    seed_database(migrated_url, customers=20, seed=1, as_of=AS_OF)
+    with session_scope(migrated_url) as session:
+        create_user(session, NewAccount(username="wang.sup", role="supervisor"), "a long enough password")
+    seed_database(migrated_url, customers=20, seed=2, as_of=AS_OF, force=True)
+    with session_scope(migrated_url) as session:
+        user = find_user(session, "wang.sup")
+        assert user is not None and user.role == "supervisor"
+        assert verify_password(user.password_hash, "a long enough password")
+
+
 def test_default_as_of_is_the_last_complete_month() -> None:
     assert default_as_of(date(2025, 6, 17)) == date(2025, 5, 1)
     assert default_as_of(date(2025, 1, 1)) == date(2024, 12, 1)

@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="fill the database with a synthetic customer base and the offer catalogue",
         description="Migrate to head, then add N synthetic customers with monthly usage and the offer catalogue. "
         "The same --seed and --as-of give identical data. A seeded database is left alone unless --force, "
-        "which deletes ALL app data (customers, conversations, tickets, scores) first.",
+        "which deletes ALL app data (customers, conversations, tickets, scores) first; accounts are kept.",
     )
     seed.add_argument("--customers", type=_count, default=1000, help="number of customers (default 1000)")
     seed.add_argument("--seed", type=int, default=42, help="random seed (default 42)")

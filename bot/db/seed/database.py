@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -40,6 +40,10 @@ class SeedResult:
     as_of: date
 
 
+# People, not demo data: a re-seed of the demo must not lock the supervisors and trainees out.
+ACCOUNT_TABLES = ("users",)
+
+
 def default_as_of(today: date) -> date:
     """The last complete month before `today`: the latest month an operator's usage data covers."""
     return add_months(today.replace(day=1), -1)
@@ -50,9 +54,10 @@ def _chunks(rows: Sequence[dict[str, Any]]) -> Iterator[Sequence[dict[str, Any]]
         yield rows[start : start + CHUNK]
 
 
-def clear_app_data(session: Session) -> None:
-    """Delete every row of every app table (ids restart at 1, so a re-seed gives the same ids)."""
-    tables = list(reversed(Base.metadata.sorted_tables))
+def clear_app_data(session: Session, keep: Collection[str] = ()) -> None:
+    """Delete every row of every app table but those named in `keep` (ids restart at 1, so a re-seed gives the
+    same ids)."""
+    tables = [table for table in reversed(Base.metadata.sorted_tables) if table.name not in keep]
     if session.bind.dialect.name == "postgresql":
         names = ", ".join(table.name for table in tables)
         session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
@@ -76,9 +81,11 @@ def seed_database(url: str | None, *, customers: int, seed: int, as_of: date, fo
             if not force:
                 raise AlreadySeeded(existing_customers, existing_offers)
             logger.info(
-                "--force: deleting %d customers, %d offers and all related rows", existing_customers, existing_offers
+                "--force: deleting %d customers, %d offers and all related rows (accounts are kept)",
+                existing_customers,
+                existing_offers,
             )
-            clear_app_data(session)
+            clear_app_data(session, keep=ACCOUNT_TABLES)
         session.execute(insert(Offer), [{**row, "created_at": snapshot, "updated_at": snapshot} for row in offers])
         for chunk in _chunks(base.customers):
             session.execute(insert(Customer), chunk)
