@@ -81,40 +81,16 @@ def test_weighting_damps_repeats_and_normalises_rows() -> None:
     assert weighted[0, 2] / weighted[0, 0] == pytest.approx(np.log(10) / np.log(2))
 
 
-def test_fast_scores_equal_sklearns() -> None:
-    from sklearn.svm import LinearSVC
+def test_fast_probabilities_equal_sklearns() -> None:
+    from sklearn.linear_model import LogisticRegression
 
-    from bot.nlu.linear_intent import _scores
+    from bot.nlu.linear_intent import _probabilities
 
     rng = np.random.RandomState(0)
     features = _weighted(csr_matrix(rng.poisson(0.3, size=(120, 40)).astype(float)), rng.rand(40) + 1.0)
     for classes in (2, 5):
-        classifier = LinearSVC().fit(features, np.arange(120) % classes)
-        expected = classifier.decision_function(features)
-        scores = _scores(classifier, features)
-        assert scores.shape == (120, classes)
-        assert (scores[:, 1] if classes == 2 else scores) == pytest.approx(expected)
-
-
-def test_temperature_is_the_one_the_scores_were_drawn_with() -> None:
-    from bot.nlu.linear_intent import _fitted_temperature
-
-    rng = np.random.RandomState(1)
-    scores = rng.normal(size=(4000, 4)) * 2.0
-    probabilities = np.exp(0.5 * scores) / np.exp(0.5 * scores).sum(axis=1, keepdims=True)
-    labels = np.array([rng.choice(4, p=row) for row in probabilities])
-    assert _fitted_temperature(scores, labels) == pytest.approx(0.5, abs=0.05)
-
-
-def test_trained_temperature_tempers_the_margins_of_the_training_examples(tiny_nlu_model: Path) -> None:
-    # Fitted on cross-validated scores, the temperature is below 1 when the SVM's margins on its own training
-    # examples are over-confident; it is stored with the model and read back.
-    import json
-
-    with tarfile.open(tiny_nlu_model) as archive:
-        [member] = [m for m in archive.getmembers() if m.name.endswith("linear_intent.json")]
-        metadata = json.load(archive.extractfile(member))  # type: ignore[arg-type]
-    assert 0.0 < metadata["temperature"] != 1.0
+        classifier = LogisticRegression(max_iter=1000).fit(features, np.arange(120) % classes)
+        assert _probabilities(classifier, features) == pytest.approx(classifier.predict_proba(features))
 
 
 def test_weighting_leaves_empty_rows_empty() -> None:
