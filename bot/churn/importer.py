@@ -22,31 +22,13 @@ from sqlalchemy.orm import Session
 from bot.churn.database import bulk_load, dialect_insert, require_tables
 from bot.churn.features import previous_month
 from bot.churn.source_format import PREVIOUS_MONTH, SIGNAL_COUNTS, OptionalColumns
+from bot.churn.snapshots import PROFILE_FIELDS
 from bot.churn.source_reader import SourceFile, SourceRow, read_source
 from bot.db.models import AwareDateTime, Customer, MonthlyUsage
 from bot.db.session import session_scope
 
-CUSTOMER_FIELDS = (
-    "phone",
-    "status",
-    "brand",
-    "plan_name",
-    "plan_fee",
-    "credit_level",
-    "tenure_months",
-    "network_type",
-    "device_model",
-    "device_months",
-    "has_broadband",
-    "bandwidth_mbps",
-    "migu_video",
-    "migu_read",
-    "contract_end_date",
-    "contract_known",
-    "churned",
-    "name",
-    "city",
-)
+# The customer's profile as the churn model reads it, plus what the import alone carries.
+CUSTOMER_FIELDS = ("phone", *PROFILE_FIELDS, "churned", "name", "city")
 # Customer fields that only a file with their column overwrites (field → that column's field).
 OVERWRITTEN_ONLY_BY = {
     "name": "name",
