@@ -366,3 +366,33 @@ def test_with_nothing_suitable_a_choice_or_a_second_ask_is_told_plainly() -> Non
     assert [line.response for line in again.lines] == ["utter_no_better_offer"]
     chose = decide(again.state, Message("accept_offer", "none", "好，就办这个"), Identity(facts=heavy))
     assert [line.response for line in chose.lines] == ["utter_no_offer_yet"] and chose.enrol is None
+
+
+@pytest.mark.parametrize("text", ["那算了 我再看看", "算了吧，不弄了"])
+def test_letting_it_go_read_as_a_yes_turns_the_offer_down_never_confirms_it(text: str) -> None:
+    facts = _customer(100, 3000, 128)
+    state = FlowState(reason="reason_price_high", need="rational", reason_status="confirmed", replies=3,
+                      proposed=["DWN-59"], on_table="DWN-59", last_step="keep_number")
+    dropped = decide(state, Message("accept_offer", "none", text), Identity(facts=facts))
+    assert dropped.state.pending is None and dropped.enrol is None
+    assert "utter_confirm_enrolment" not in [line.response for line in dropped.lines]
+    assert dropped.reject == ["DWN-59"]
+
+
+def test_that_will_do_after_an_offer_with_a_fix_promised_is_no_choice() -> None:
+    # 「好 就这样吧」 ends the talk about the repair; the trade-in put beside it is not chosen by it.
+    facts = _customer(300, 9000, 99)
+    state = _with_ticket("network_repair", "reason_network_quality")
+    state.proposed, state.on_table, state.last_step = ["DWN-59"], "DWN-59", "propose"
+    done = decide(state, Message("accept_offer", "none", "好 就这样吧"), Identity(facts=facts))
+    assert done.state.pending is None and done.enrol is None
+    assert "utter_confirm_enrolment" not in [line.response for line in done.lines]
+
+
+@pytest.mark.parametrize("intent", ["ask_offer", "affirm"])
+def test_asking_whether_they_will_pay_for_it_is_a_compensation_request_never_an_offer(intent: str) -> None:
+    facts = _customer(300, 9000, 99)
+    state = _with_ticket("network_repair", "reason_network_quality")
+    asked = decide(state, Message(intent, "rational", "行吧 要是明天还不来怎么办，你们赔不赔"), Identity(facts=facts))
+    assert asked.propose == [] and asked.open_tickets == ["compensation_review"]
+    assert [line.response for line in asked.lines][0] == "utter_acknowledge_compensation"

@@ -98,7 +98,7 @@ PLAIN_YES = re.compile(r"(好的?|是的?|对的?|可以|行|确认|确定|嗯+|
 EXPLICIT_YES = re.compile(r"确认|办吧|就办|好的|可以办|没问题|行，办")
 QUESTION = re.compile(r"[?？]|吗|呢$|多少|几|怎么|是不是|会不会|能不能|要不要|有没有|可不可以|行不行")
 BRUSHED_OFF = re.compile(r"打发我|打发人|糊弄我|少来这套|别忽悠")
-COMPENSATION_WORDS = re.compile(r"补偿|赔偿|赔我|赔钱|损失")
+COMPENSATION_WORDS = re.compile(r"补偿|赔偿|赔我|赔钱|赔不赔|损失")
 NO_COMPENSATION = re.compile(r"(不要|不用|不是要|不稀罕|别给我)(什么)?(补偿|赔偿|赔钱|送)")
 # The home network's own equipment: its fault is one problem, told as a network fault or as a device fault.
 HOME_EQUIPMENT = re.compile(r"光猫|猫坏|路由器|机顶盒|光纤盒")
@@ -279,6 +279,13 @@ class _Turn:
         intent = message.intent
         if intent in YES_INTENTS and LEAVING.search(self.text) and not KEEP_NUMBER_WORDS.search(self.text):
             intent = "request_cancel"
+            self.message = message = replace(message, intent=intent)
+        elif (
+            intent in YES_INTENTS | {"ask_offer"}
+            and COMPENSATION_WORDS.search(self.text)
+            and not NO_COMPENSATION.search(self.text)
+        ):
+            intent = "request_compensation"  # 「行吧，明天还不来，你们赔不赔」 asks for amends, not for an offer
             self.message = message = replace(message, intent=intent)
         if intent != FALLBACK_INTENT:
             state.fallbacks = 0
@@ -770,6 +777,9 @@ class _Turn:
         state = self.state
         if QUESTION.search(self.text) and not EXPLICIT_YES.search(self.text) and self.question_about_offers():
             return  # 「免费提速那个要换线吗」 asks before it chooses
+        if state.on_table and DECLINE.search(self.text) and not EXPLICIT_YES.search(self.text):
+            self.no()  # 「那算了」 read as a yes is the no it says
+            return
         if self.changes_mind():
             return
         if (state.on_table and state.last_step in ("propose", "keep_number", "offer_details", "fact")) or (
