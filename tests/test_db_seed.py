@@ -231,3 +231,8 @@ def test_seeded_offers_reference_valid_types(migrated_url: str) -> None:
         parse_suitability(suitability)
     expected = [(row["code"], row["term_months"], row["facts"]) for row in load_offer_catalogue()]
     assert sorted(map(tuple, stored)) == sorted(expected)  # the new columns are seeded too
+
+
+def test_no_offer_name_starts_with_the_verb_the_lines_put_before_it() -> None:
+    # The lines say 「为您办理「{offer_name}」」: a name of its own 「办理…」 reads 「办理「办理…」」.
+    assert [row["name"] for row in load_offer_catalogue() if row["name"].startswith("办理")] == []

@@ -74,7 +74,7 @@ def mentioned_offer(
 
 
 def _named_in_full(text: str, facts: CustomerFacts) -> OfferFacts | None:
-    """An offer whose whole name is in the text (the corpus' proposal lines quote it: 「办理5G畅享129元融合套餐…」);
+    """An offer whose whole name is in the text (the corpus' proposal lines quote it: 「5G畅享129元融合套餐（含300M宽带）…」);
     its description may mention other sums that would mislead a reading by price."""
     named = [offer for offer in facts.offers if normalize_text(offer.name) in text]
     return max(named, key=lambda offer: len(offer.name), default=None)
