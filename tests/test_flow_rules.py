@@ -396,3 +396,19 @@ def test_asking_whether_they_will_pay_for_it_is_a_compensation_request_never_an_
     asked = decide(state, Message(intent, "rational", "行吧 要是明天还不来怎么办，你们赔不赔"), Identity(facts=facts))
     assert asked.propose == [] and asked.open_tickets == ["compensation_review"]
     assert [line.response for line in asked.lines][0] == "utter_acknowledge_compensation"
+
+
+@pytest.mark.parametrize(("text", "intent"), [("刚才那个以旧换新我没要办 给我取消", "ask_offer_details"),
+                                              ("取消！", "ask_offer_details"), ("给我退掉", "nlu_fallback"),
+                                              ("我没同意办，能给我撤销吗？", "ask_offer_details")])
+def test_an_enrolment_taken_back_is_withdrawn(text: str, intent: str) -> None:
+    facts = _customer(100, 3000, 128)
+    state = FlowState(reason="reason_price_high", need="rational", reason_status="confirmed", replies=4,
+                      proposed=["DWN-59"], enrolled="DWN-59", outcome="retained", closed=True, last_step="closed")
+    back = decide(state, Message(intent, "none", text), Identity(facts=facts))
+    assert back.withdraw == "DWN-59" and back.state.enrolled is None and back.state.outcome is None
+    assert [line.response for line in back.lines] == ["utter_enrolment_withdrawn"]
+    leaving = decide(state, Message("request_cancel", "none", "算了，我还是要销户"), Identity(facts=facts))
+    assert leaving.withdraw is None  # leaving is not taking the plan back
+    later = decide(state, Message("ask_offer_details", "none", "以后想取消的话要怎么弄？"), Identity(facts=facts))
+    assert later.withdraw is None and later.state.enrolled == "DWN-59"

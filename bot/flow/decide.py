@@ -111,6 +111,10 @@ PROGRESS_WORDS = re.compile(r"多久|多长时间|什么时候|啥时候|何时|
 # What a question about a fault, a device or a bill being fixed talks about (「换光猫要钱吗」「师傅带新的吗」).
 FIX_WORDS = re.compile(r"修|换(个|台|新|一)|上门|师傅|光猫|路由器|机顶盒|设备|信号|网速|断网|账单|扣费|退(钱|款|费)")
 # 「那我还是转走吧」「好，销户吧」: a yes to leaving, whatever yes the NLU heard in it (「不转网了」 is not).
+# 「刚才那个我没要办，给我取消」「退掉」: an enrolment taken back (not the account: 「取消号码」 is leaving, LEAVING).
+WITHDRAW = re.compile(r"取消|退掉|撤销|撤回|没(要|同意|说要?)办|不是要办|别给我办|谁让你们办|不办了|不要了")
+# ... said as a request even in question form (「能给我取消吗」), unlike 「以后想取消怎么办」.
+WITHDRAW_NOW = re.compile(r"没(要|同意|说要?)办|不是要办|给我|帮我|谁让")
 LEAVING = re.compile(r"(?<!不)(?<!不想)(?<!不用)(?<!别)(转走|转网|携号|携转|销户|销号|注销|退网|拆机)")
 # 「多久给我回电话」「人工什么时候联系我」: a question about the call-back promised, whatever else is open.
 CALL_BACK_WORDS = re.compile(r"回电|回个电话|打电话|来电话|打过来|联系我|人工|领导")
@@ -191,6 +195,7 @@ class Decision:
     propose: list[str] = field(default_factory=list)  # offer codes put to the customer
     reject: list[str] = field(default_factory=list)  # offer codes the customer turned down
     enrol: str | None = None  # the offer code the customer confirmed
+    withdraw: str | None = None  # the offer code enrolled earlier that the customer took back
     outcome: str | None = None  # retained / lost / handoff
     handoff: bool = False  # a person is to call back
     contact_phone: str | None = None  # where to call an unidentified person back (their own choice of number)
@@ -293,6 +298,13 @@ class _Turn:
             self.after_identification()  # the code: on where the conversation was, whatever the NLU read in it
         elif verification not in (None, "code_sent"):
             pass  # the verification line is the whole answer
+        elif (
+            state.enrolled
+            and WITHDRAW.search(self.text)
+            and not LEAVING.search(self.text)
+            and (not QUESTION.search(self.text) or WITHDRAW_NOW.search(self.text))
+        ):
+            self.withdraw()
         elif contact is not None:
             self.call_back_on(contact)
         elif NO_COMPENSATION.search(self.text) or BRUSHED_OFF.search(self.text):
@@ -941,6 +953,19 @@ class _Turn:
         # Something else entirely: not a yes; handle the message as if nothing were pending.
         self.state.last_step = None
         self.run_without_pending()
+
+    def withdraw(self) -> None:
+        """「我没要办，给我取消」 right after an enrolment: it is taken back before anything is processed, the offer
+        counts as refused and the conversation is no longer a retention."""
+        state = self.state
+        code = state.enrolled
+        state.enrolled = None
+        state.rejected.append(code)
+        state.closed = False
+        state.outcome = None
+        self.decision.withdraw = code
+        self.say("utter_enrolment_withdrawn", offer=code)
+        state.last_step = "withdrawn"
 
     def run_without_pending(self) -> None:
         intent = self.message.intent

@@ -13,7 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Conversation, Offer, OfferHistory, Ticket
-from bot.db.queries import create_ticket, record_offer_outcome, record_offer_proposal, record_retention_outcome
+from bot.db.queries import (
+    create_ticket,
+    forget_retention_outcome,
+    record_offer_outcome,
+    record_offer_proposal,
+    record_retention_outcome,
+)
 from bot.flow.decide import Decision
 from bot.flow.facts import CustomerFacts
 from bot.flow.promises import due_phrase, follow_up_due
@@ -40,23 +46,37 @@ def _offer_ids(session: Session, codes: set[str]) -> dict[str, int]:
     return {code: offer_id for code, offer_id in rows}
 
 
-def _settle(session: Session, conversation: Conversation, customer_id: int, offer_id: int, outcome: str) -> None:
-    """Mark the pending proposal of the offer in this conversation; a proposal not on record is recorded now."""
-    entry = session.execute(
+def _entry(session: Session, conversation: Conversation, offer_id: int, outcome: str) -> OfferHistory | None:
+    """The latest proposal of the offer in this conversation with that outcome."""
+    return session.execute(
         select(OfferHistory)
         .where(
             OfferHistory.conversation_id == conversation.id,
             OfferHistory.offer_id == offer_id,
-            OfferHistory.outcome == "pending",
+            OfferHistory.outcome == outcome,
         )
         .order_by(OfferHistory.id.desc())
         .limit(1)
     ).scalar_one_or_none()
+
+
+def _settle(session: Session, conversation: Conversation, customer_id: int, offer_id: int, outcome: str) -> None:
+    """Mark the pending proposal of the offer in this conversation; a proposal not on record is recorded now."""
+    entry = _entry(session, conversation, offer_id, "pending")
     if entry is None:
         entry = record_offer_proposal(
             session, customer_id=customer_id, offer_id=offer_id, conversation_id=conversation.id
         )
     record_offer_outcome(session, entry, outcome)
+
+
+def _withdraw(session: Session, conversation: Conversation, offer_id: int) -> None:
+    """The enrolment taken back: its proposal counts as refused and the conversation retained nobody."""
+    entry = _entry(session, conversation, offer_id, "accepted")
+    if entry is not None:
+        record_offer_outcome(session, entry, "rejected")
+    forget_retention_outcome(session, conversation.id)
+    conversation.outcome = None
 
 
 def _held(session: Session, decision: Decision, kind: str) -> Ticket | None:
@@ -113,6 +133,8 @@ def save(
             )
         if decision.enrol:
             _settle(session, conversation, facts.customer_id, ids[decision.enrol], "accepted")
+        if decision.withdraw:
+            _withdraw(session, conversation, _offer_ids(session, {decision.withdraw})[decision.withdraw])
         conversation.customer_id = facts.customer_id
     if decision.outcome:
         follow_up = follow_up_due("callback", now) if decision.handoff else None

@@ -66,6 +66,25 @@ async def test_a_price_complaint_is_heard_probed_then_a_cheaper_plan_is_confirme
     assert len(texts) == len(set(texts)) and all("{" not in text for text in texts)
 
 
+async def test_an_enrolment_taken_back_is_withdrawn_and_counts_as_refused_not_retained(app_db: str) -> None:
+    from bot.db.models import RetentionOutcome
+
+    add_customer(app_db, PHONE, [Month(mou=90, dou_mb=6000, arpu=128)] * 3, plan_fee=128)
+    _, flow = await _turn(None, "reason_price_high", "太贵了，就是贵，没别的原因")
+    _, flow = await _turn(flow, "deny", "没有了")
+    _, flow = await _turn(flow, "accept_offer", "好的，就办这个")
+    _, flow = await _turn(flow, "affirm", "嗯")
+    assert conversation_of(app_db).outcome == "retained"
+    back, flow = await _turn(flow, "ask_offer_details", "刚才那个我没要办 给我取消")
+    assert back.responses == ["utter_enrolment_withdrawn"]
+    assert [outcome for _, outcome in _history(app_db)] == ["rejected"]
+    assert conversation_of(app_db).outcome is None
+    with session_scope(app_db) as session:
+        assert session.execute(select(RetentionOutcome)).first() is None
+    again, flow = await _turn(flow, "ask_offer_details", "取消！")
+    assert again.responses != ["utter_enrolment_withdrawn"]  # nothing enrolled any more to take back
+
+
 async def test_waiting_and_thanks_never_enrol(app_db: str) -> None:
     add_customer(app_db, PHONE, [Month(mou=90, dou_mb=6000, arpu=128)] * 3, plan_fee=128)
     _, flow = await _turn(None, "reason_price_high", "太贵了", "rational")

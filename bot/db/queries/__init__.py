@@ -21,7 +21,7 @@ from bot.db.queries.offers import (
     record_offer_outcome,
     record_offer_proposal,
 )
-from bot.db.queries.outcomes import record_retention_outcome
+from bot.db.queries.outcomes import forget_retention_outcome, record_retention_outcome
 from bot.db.queries.tickets import DEFAULT_DUE_IN, create_ticket
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "recommend_offers",
     "record_offer_outcome",
     "record_offer_proposal",
+    "forget_retention_outcome",
     "record_retention_outcome",
     "record_turn",
     "record_turns",

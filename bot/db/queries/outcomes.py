@@ -50,3 +50,13 @@ def record_retention_outcome(
             setattr(outcome, name, value)
     session.flush()
     return outcome
+
+
+def forget_retention_outcome(session: Session, conversation_id: int) -> None:
+    """The conversation has no outcome any more: an enrolment taken back leaves nothing retained to count."""
+    outcome = session.execute(
+        select(RetentionOutcome).where(RetentionOutcome.conversation_id == conversation_id)
+    ).scalar_one_or_none()
+    if outcome is not None:
+        session.delete(outcome)
+        session.flush()
