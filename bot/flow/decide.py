@@ -216,6 +216,11 @@ class _Turn:
         self.strategies = strategies
         self.decision = Decision(self.state)
         self.text = normalize_text(message.text)
+        if self.facts is not None:
+            for kind, promise in self.facts.open_tickets.items():
+                # A problem already ticketed in an earlier conversation is that ticket here too: quoted with the
+                # due time given then, escalated when pressed, never opened a second time.
+                self.state.tickets.setdefault(kind, promise.copy())
 
     # --- helpers --------------------------------------------------------------------------------------------
     @property

@@ -15,9 +15,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Customer, Offer
+from bot.db.models import Customer, Offer, Ticket
+from bot.db.models.vocabulary import OPEN_TICKET_STATUSES
 from bot.db.offer_rules import SuitabilityRules, contract_running, ineligibility_reasons, parse_suitability
 from bot.db.queries import usage_history
+from bot.flow.promises import due_phrase
+from bot.flow.state import TicketPromise
 
 COST_MONTHS = 3  # "近三个月平均每月实际花费"
 # Offers that replace the customer's plan: their monthly price is the new bill. Other monthly prices (提速,
@@ -75,6 +78,8 @@ class CustomerFacts:
     dou_mb: int | None  # latest month's data
     churn_band: str | None
     offers: tuple[OfferFacts, ...] = field(default_factory=tuple)
+    # Tickets still open from earlier conversations, by kind: the same problem told again is that ticket.
+    open_tickets: dict[str, TicketPromise] = field(default_factory=dict)
 
     def offer(self, code: str | None) -> OfferFacts | None:
         return next((offer for offer in self.offers if offer.code == code), None)
@@ -127,4 +132,15 @@ def load_customer_facts(session: Session, customer: Customer, today: date, churn
         dou_mb=latest.dou_mb if latest is not None else None,
         churn_band=churn_band,
         offers=tuple(offer_facts(offer, customer, today) for offer in offers),
+        open_tickets=_open_tickets(session, customer.id),
     )
+
+
+def _open_tickets(session: Session, customer_id: int) -> dict[str, TicketPromise]:
+    """The latest open ticket of each kind, quoted with the due time the customer was given."""
+    tickets = session.execute(
+        select(Ticket)
+        .where(Ticket.customer_id == customer_id, Ticket.status.in_(OPEN_TICKET_STATUSES))
+        .order_by(Ticket.id)
+    ).scalars()
+    return {ticket.kind: TicketPromise(id=str(ticket.id), due=due_phrase(ticket.due_at)) for ticket in tickets}

@@ -16,7 +16,7 @@ from bot.config import get_settings
 from bot.db.models import Conversation, Offer, OfferHistory, PracticePointScore, RetentionOutcome, Ticket, Turn, User
 from bot.db.models.base import utcnow
 from bot.practice.scorer import rubric
-from bot.review.tickets import OPEN_STATUSES
+from bot.db.models.vocabulary import OPEN_TICKET_STATUSES
 
 DAYS = 30  # how far back the time series go
 
@@ -82,7 +82,7 @@ def _handoffs(session: Session) -> Figure:
 def _overdue(session: Session, now: datetime) -> Figure:
     rows = session.execute(
         select(Ticket.kind, func.count(), func.sum(case((Ticket.due_at < now, 1), else_=0)))
-        .where(Ticket.status.in_(OPEN_STATUSES))
+        .where(Ticket.status.in_(OPEN_TICKET_STATUSES))
         .group_by(Ticket.kind)
         .order_by(Ticket.kind)
     ).all()

@@ -14,14 +14,13 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import Customer, ReviewComment, Ticket, User
 from bot.db.models.base import utcnow
-from bot.db.models.vocabulary import TICKET_STATUSES
+from bot.db.models.vocabulary import OPEN_TICKET_STATUSES, TICKET_STATUSES
 from bot.flow.promises import due_phrase
 from bot.review.marks import add_comment, comment_body
 
-OPEN_STATUSES = ("open", "in_progress")
 # An unidentified person's call-back (a contact number or only the web chat to take over) in the queue.
 UNIDENTIFIED = "未识别客户"
-CLOSING_STATUSES = tuple(status for status in TICKET_STATUSES if status not in OPEN_STATUSES)
+CLOSING_STATUSES = tuple(status for status in TICKET_STATUSES if status not in OPEN_TICKET_STATUSES)
 
 
 class TicketNotFound(LookupError):
@@ -50,7 +49,7 @@ def open_tickets(session: Session, now: datetime | None = None) -> list[QueueIte
     rows = session.execute(
         select(Ticket, Customer)
         .outerjoin(Customer, Customer.id == Ticket.customer_id)
-        .where(Ticket.status.in_(OPEN_STATUSES))
+        .where(Ticket.status.in_(OPEN_TICKET_STATUSES))
         .order_by(case((overdue, 0), else_=1), Ticket.due_at, Ticket.id)
     ).all()
     ids = [ticket.id for ticket, _ in rows]
@@ -101,7 +100,7 @@ def resolve(session: Session, ticket_id: int, resolution: str, status: str = "re
     if status not in CLOSING_STATUSES:
         raise ValueError(f"close a ticket as one of {list(CLOSING_STATUSES)}")
     ticket = _ticket(session, ticket_id)
-    if ticket.status not in OPEN_STATUSES:
+    if ticket.status not in OPEN_TICKET_STATUSES:
         raise ValueError(f"ticket {ticket_id} is already {ticket.status}")
     ticket.status, ticket.resolution, ticket.resolved_at = status, comment_body(resolution), utcnow()
     session.flush()

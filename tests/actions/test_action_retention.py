@@ -115,6 +115,27 @@ async def test_one_ticket_per_problem_quoted_the_same_and_escalated_when_pressed
         assert quoted and all(due in text for text in quoted)
 
 
+async def test_a_returning_customer_gets_the_ticket_of_the_earlier_conversation_not_a_second_one(app_db: str) -> None:
+    add_customer(app_db, PHONE, [Month(mou=300, dou_mb=20000, arpu=99)] * 3)
+    first, _ = await _turn(None, "reason_network_quality", "家里信号太差了，赶紧派人来修", "rational")
+    (ticket,) = _tickets(app_db)
+    due = next(m["text"] for m in first.messages if str(ticket.id) in m["text"])
+    # The next day, on another device: a new conversation, no flow state.
+    progress, flow = await _turn(None, "ask_ticket_progress", f"上次那个单子 单号{ticket.id} 现在啥进度",
+                                 sender_id="the-next-day")
+    assert progress.responses == ["utter_greet", "utter_ticket_status"]
+    again, flow = await _turn(flow, "reason_network_quality", "信号还是很差，报过了还没人来", "emotional",
+                              sender_id="the-next-day")
+    assert len(_tickets(app_db)) == 1
+    quoted = [m["text"] for outcome in (progress, again) for m in outcome.messages if str(ticket.id) in m["text"]]
+    assert quoted and all(flow["tickets"]["network_repair"]["due"] in text for text in quoted)
+    assert flow["tickets"]["network_repair"]["due"] in due
+    with session_scope(app_db) as session:
+        session.get(Ticket, ticket.id).status = "resolved"
+    fixed, _ = await _turn(None, "reason_network_quality", "又没信号了", "rational", sender_id="a-week-later")
+    assert len(_tickets(app_db)) == 2 and "utter_commit_ticket" in fixed.responses  # a resolved one is history
+
+
 async def test_a_question_about_the_fix_is_written_into_its_ticket_not_a_new_one(app_db: str) -> None:
     add_customer(app_db, PHONE, [Month(mou=300, dou_mb=40000, arpu=129)] * 3, has_broadband=True,
                  bandwidth_mbps=300, tenure_months=60)

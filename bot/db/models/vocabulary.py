@@ -42,6 +42,8 @@ TICKET_KINDS: tuple[str, ...] = (
     "compensation_review",
 )
 TICKET_STATUSES: tuple[str, ...] = ("open", "in_progress", "resolved", "closed", "cancelled")
+# Still owed to the customer: the desk works on these, and the bot quotes them when the problem comes up again.
+OPEN_TICKET_STATUSES: tuple[str, ...] = ("open", "in_progress")
 
 CONVERSATION_MODES: tuple[str, ...] = ("customer", "practice")
 CHANNELS: tuple[str, ...] = ("web", "wechat", "rest", "practice", "cli")
