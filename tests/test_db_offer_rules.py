@@ -131,6 +131,20 @@ def test_out_of_contract_rule_follows_the_contract_end() -> None:
     assert ineligibility_reasons(_offer(), unknown, TODAY) == []  # only a rule on the contract needs it
 
 
+def test_a_plan_cheaper_than_the_current_one_waits_for_the_contract_to_end() -> None:
+    # The 199 family plan: a downgrade for a 299 customer in contract, an upgrade for a 129 one.
+    offer = _offer({"downgrade_out_of_contract": True}, monthly_price=Decimal("199.00"))
+    running = TODAY + timedelta(days=400)
+    [why] = ineligibility_reasons(offer, _customer(plan_fee=Decimal("299.00"), contract_end_date=running), TODAY)
+    assert "降档" in why and "协议期内" in why
+    assert ineligibility_reasons(offer, _customer(plan_fee=Decimal("299.00"), contract_end_date=None), TODAY) == []
+    assert ineligibility_reasons(offer, _customer(plan_fee=Decimal("129.00"), contract_end_date=running), TODAY) == []
+    unknown = _customer(plan_fee=Decimal("299.00"), contract_known=False)
+    assert ineligibility_reasons(offer, unknown, TODAY) == [
+        "协议情况未知（导出数据没有协议到期日期），无法确认不在协议期内"
+    ]
+
+
 def test_an_unknown_plan_fee_satisfies_no_plan_fee_rule() -> None:
     unknown = _customer(plan_fee=None)
     assert ineligibility_reasons(_offer({"plan_fee": {"min": 0}}), unknown, TODAY) == [

@@ -59,6 +59,9 @@ class EligibilityRules:
     min_device_months: int | None = None  # 终端使用时间 at least (device replacement)
     statuses: tuple[str, ...] | None = None  # 号码状态 allowed
     out_of_contract: bool | None = None  # True: only when no contract is running (e.g. 协议期内不可降档)
+    # True: when the offer costs less a month than the current plan (it is a downgrade for this customer), only
+    # when no contract is running; a fused plan is an upgrade for one customer and a downgrade for another.
+    downgrade_out_of_contract: bool | None = None
     plan_fee: Range | None = None  # the customer's current monthly fee
     min_plan_fee_ratio: float | None = None  # offer.monthly_price >= ratio × current plan_fee (an upgrade)
     max_plan_fee_ratio: float | None = None  # offer.monthly_price <= ratio × current plan_fee (affordable)
@@ -132,6 +135,7 @@ def parse_eligibility(data: Any, where: str = "eligibility") -> EligibilityRules
         "statuses": lambda v, w: _choices(v, CUSTOMER_STATUSES, w),
         "requires_broadband": _boolean,
         "out_of_contract": _boolean,
+        "downgrade_out_of_contract": _boolean,
         "plan_fee": _range,
         "min_plan_fee_ratio": _number,
         "max_plan_fee_ratio": _number,
@@ -204,10 +208,18 @@ def ineligibility_reasons(offer: Offer, customer: Customer, today: date) -> list
         problems.append(f"终端使用 {customer.device_months} 个月，需满 {rules.min_device_months} 个月")
     if rules.statuses is not None and customer.status not in rules.statuses:
         problems.append(f"号码状态 {customer.status}，需为 {_listing(rules.statuses)}")
-    if rules.out_of_contract and not customer.contract_known:
+    downgrade = (
+        rules.downgrade_out_of_contract
+        and offer.monthly_price is not None
+        and customer.plan_fee is not None
+        and offer.monthly_price < customer.plan_fee
+    )
+    if (rules.out_of_contract or downgrade) and not customer.contract_known:
         problems.append("协议情况未知（导出数据没有协议到期日期），无法确认不在协议期内")
     elif rules.out_of_contract and contract_running(customer, today):
         problems.append(f"协议期内（{customer.contract_end_date} 到期）不可办理")
+    elif downgrade and contract_running(customer, today):
+        problems.append(f"比现在的套餐便宜，属于降档：协议期内（{customer.contract_end_date} 到期）不可办理")
     return problems + _plan_fee_reasons(rules, offer, customer)
 
 
