@@ -412,3 +412,9 @@ def test_an_enrolment_taken_back_is_withdrawn(text: str, intent: str) -> None:
     assert leaving.withdraw is None  # leaving is not taking the plan back
     later = decide(state, Message("ask_offer_details", "none", "以后想取消的话要怎么弄？"), Identity(facts=facts))
     assert later.withdraw is None and later.state.enrolled == "DWN-59"
+
+
+@pytest.mark.parametrize("text", ["我合约到期了吧？", "我的协议是不是到期了", "合约到期没有"])
+def test_asking_whether_the_contract_has_ended_is_answered_from_the_account(text: str) -> None:
+    asked = decide(FlowState(), Message("reason_contract_end", "none", text), Identity(facts=_customer(90, 900, 60)))
+    assert "utter_no_contract" in [line.response for line in asked.lines]

@@ -77,7 +77,8 @@ PRICE_WORDS = re.compile(r"便宜|省钱|太贵|划算|降档|月租低|优惠")
 CONTACT_ME = re.compile(r"告诉我|通知我|联系我|回复我|打给我|再联系")
 # 「合约还有多久到期」: a question the account answers.
 CONTRACT_QUESTION = re.compile(
-    r"(合约|协议|合同).{0,8}(多久|什么时候|哪天|几号|几月|还有多长)|(合约|协议|合同).{0,4}到期(了)?(吗|没|没有)"
+    r"(合约|协议|合同).{0,8}(多久|什么时候|哪天|几号|几月|还有多长)|(合约|协议|合同).{0,4}到期(了)?(吗|没|没有|吧|是不是)"
+    r"|(合约|协议|合同).{0,2}(是不是|有没有)(已经)?到期"
 )
 # 「那还是保号吧」「给我办千兆的」: a choice, whatever intent the words were filed under.
 CHOOSING = re.compile(r"吧|就办|给我办|帮我办|办个|改成|换成|就要|我要|要这个|办这个")
