@@ -418,3 +418,17 @@ def test_an_enrolment_taken_back_is_withdrawn(text: str, intent: str) -> None:
 def test_asking_whether_the_contract_has_ended_is_answered_from_the_account(text: str) -> None:
     asked = decide(FlowState(), Message("reason_contract_end", "none", text), Identity(facts=_customer(90, 900, 60)))
     assert "utter_no_contract" in [line.response for line in asked.lines]
+
+
+
+@pytest.mark.parametrize(("intent", "text"), [("affirm", "好的 那我先不转了 谢谢"), ("deny", "算了，不销了"),
+                                              ("thank", "那还是留下吧，谢谢你")])
+def test_deciding_to_stay_closes_retained_and_enrols_nothing(intent: str, text: str) -> None:
+    facts = _customer(100, 3000, 128)
+    state = FlowState(reason="reason_price_high", need="rational", reason_status="confirmed", replies=3,
+                      proposed=["KEEP-8"], on_table="KEEP-8", last_step="fact")
+    stays = decide(state, Message(intent, "none", text), Identity(facts=facts))
+    assert stays.enrol is None and stays.state.pending is None and stays.reject == []
+    assert stays.outcome == "retained" and [line.response for line in stays.lines] == ["utter_close_success"]
+    asked = decide(state, Message("ask_product_fact", "none", "不转了的话保号还要办吗？"), Identity(facts=facts))
+    assert asked.outcome is None  # a question, not the decision

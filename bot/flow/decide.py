@@ -112,6 +112,8 @@ PROGRESS_WORDS = re.compile(r"多久|多长时间|什么时候|啥时候|何时|
 # What a question about a fault, a device or a bill being fixed talks about (「换光猫要钱吗」「师傅带新的吗」).
 FIX_WORDS = re.compile(r"修|换(个|台|新|一)|上门|师傅|光猫|路由器|机顶盒|设备|信号|网速|断网|账单|扣费|退(钱|款|费)")
 # 「那我还是转走吧」「好，销户吧」: a yes to leaving, whatever yes the NLU heard in it (「不转网了」 is not).
+# 「好的，那我先不转了，谢谢」「还是留下吧」: the customer decides to stay, which is no choice of the offer on the table.
+STAYING = re.compile(r"不(转|走|销|换|携转|转网|转走|销户|销号|注销)了|还是留下")
 # 「刚才那个我没要办，给我取消」「退掉」: an enrolment taken back (not the account: 「取消号码」 is leaving, LEAVING).
 WITHDRAW = re.compile(r"取消|退掉|撤销|撤回|没(要|同意|说要?)办|不是要办|别给我办|谁让你们办|不办了|不要了")
 # ... said as a request even in question form (「能给我取消吗」), unlike 「以后想取消怎么办」.
@@ -360,6 +362,8 @@ class _Turn:
             and self.question_about_offers()
         ):
             pass
+        elif STAYING.search(self.text) and not QUESTION.search(self.text) and not state.pending:
+            self.stays()
         elif intent in taxonomy.reason_intents():
             self.hear_reason(intent)
         elif intent == "inform_phone":
@@ -959,6 +963,16 @@ class _Turn:
         # Something else entirely: not a yes; handle the message as if nothing were pending.
         self.state.last_step = None
         self.run_without_pending()
+
+    def stays(self) -> None:
+        """「那我先不转了，谢谢」: kept by being listened to. Nothing is enrolled; the offer on the table stays
+        unanswered rather than refused."""
+        state = self.state
+        state.on_table = None
+        self.decision.outcome = state.outcome = "retained"
+        self.say("utter_close_success")
+        state.closed = True
+        state.last_step = "closed"
 
     def withdraw(self) -> None:
         """「我没要办，给我取消」 right after an enrolment: it is taken back before anything is processed, the offer
