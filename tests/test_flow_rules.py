@@ -432,3 +432,12 @@ def test_deciding_to_stay_closes_retained_and_enrols_nothing(intent: str, text: 
     assert stays.outcome == "retained" and [line.response for line in stays.lines] == ["utter_close_success"]
     asked = decide(state, Message("ask_product_fact", "none", "不转了的话保号还要办吗？"), Identity(facts=facts))
     assert asked.outcome is None  # a question, not the decision
+
+
+
+def test_asking_how_to_cancel_first_thing_is_answered_and_then_asked_why_once() -> None:
+    facts = _customer(100, 3000, 128)
+    first = decide(FlowState(), Message("ask_how_to_leave", "none", "在吗 我想問下銷戶"), Identity(facts=facts))
+    assert [line.response for line in first.lines][-2:] == ["utter_how_to_leave_cancel", "utter_probe_reason"]
+    again = decide(first.state, Message("ask_how_to_leave", "none", "要带什么证件"), Identity(facts=facts))
+    assert "utter_probe_reason" not in [line.response for line in again.lines]

@@ -1176,6 +1176,11 @@ class _Turn:
         state.leave_topic = topic
         self.say(f"utter_how_to_leave_{topic}")
         state.last_step = "how_to_leave"
+        if state.reason is None and state.vague_probes == 0 and not state.offers_refused:
+            # 「在吗 我想问下销户」 first thing: answered, and then asked why, once (seed 000: the reason first).
+            state.vague_probes = 1
+            self.say("utter_probe_reason")
+            state.last_step = "probe"
         if self.facts is None and state.phone_asks == 0:
             self.ask_phone()  # the account says whether a contract or a debt stands in the way
         if (state.offers_refused or state.keep_number_done) and not state.closed:
