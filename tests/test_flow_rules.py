@@ -441,3 +441,14 @@ def test_asking_how_to_cancel_first_thing_is_answered_and_then_asked_why_once() 
     assert [line.response for line in first.lines][-2:] == ["utter_how_to_leave_cancel", "utter_probe_reason"]
     again = decide(first.state, Message("ask_how_to_leave", "none", "要带什么证件"), Identity(facts=facts))
     assert "utter_probe_reason" not in [line.response for line in again.lines]
+
+
+@pytest.mark.parametrize("reason_status", ["none", "confirmed"])
+def test_an_operator_named_with_那边_is_no_place(reason_status: str) -> None:
+    state = FlowState(reason="reason_competitor_offer" if reason_status == "confirmed" else None,
+                      reason_status=reason_status, need="rational", replies=2)
+    message = Message("reason_competitor_offer", "rational", "移动那边19块就有30G流量，你们这个才几个G",
+                      entities={"competitor": "中国移动"})
+    said = decide(state, message, Identity(facts=_customer(300, 9000, 99)))
+    assert said.state.place is None
+    assert not [line for line in said.lines if "移动也一样" in line.params.get("fact", "")]

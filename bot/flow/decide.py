@@ -127,7 +127,7 @@ INSISTS = re.compile(r"每次都|老是这么说|又是|到底|还要等|等了|
 
 
 # Words before 「那边」 that point at people, not places (「人家那边」「你们这边」).
-NOT_PLACES = frozenset({"人家", "别家", "他们", "我们", "你们", "对方", "客户", "经理", "那家", "这家"})
+NOT_PLACES = frozenset({"人家", "别家", "隔壁", "他们", "我们", "你们", "对方", "客户", "经理", "那家", "这家"})
 
 
 def place_in(text: str) -> str | None:
@@ -232,6 +232,12 @@ class _Turn:
 
     def offer(self, code: str | None) -> OfferFacts | None:
         return self.facts.offer(code) if self.facts is not None and code else None
+
+    def place(self) -> str | None:
+        """The place the message names; 「移动那边19块30G」 names an operator, not a place."""
+        place = place_in(self.text)
+        competitor = self.message.entities.get("competitor")
+        return None if place and competitor and place in str(competitor) else place
 
     def strategy(self) -> Any:
         return self.strategies.of(self.state.reason)
@@ -399,7 +405,7 @@ class _Turn:
         if SMS_NEED.search(self.text):
             self.state.needs_sms = True
         if self.message.intent in ("reason_relocation", "ask_coverage"):
-            self.state.place = place_in(self.text) or self.state.place
+            self.state.place = self.place() or self.state.place
         entities = self.message.entities
         if entities.get("competitor"):
             self.state.competitor = str(entities["competitor"])
@@ -726,8 +732,9 @@ class _Turn:
         if PRICE_WORDS.search(self.text) and state.reason:
             self.ask_offer()
             return True
-        if place_in(self.text) and self.topic() in ("data", "calls"):
-            self.say("utter_general_fact", fact=f"在{place_in(self.text)}也一样：{self.strategies.general_fact('漫游')}")
+        place = self.place()
+        if place and self.topic() in ("data", "calls"):
+            self.say("utter_general_fact", fact=f"在{place}也一样：{self.strategies.general_fact('漫游')}")
             return True
         general = self.strategies.general_fact(self.text)
         if general is not None and self.message.intent not in taxonomy.reason_intents():
@@ -1101,7 +1108,7 @@ class _Turn:
             return
         general = self.strategies.general_fact(self.text)
         if general is not None:
-            place = place_in(self.text)
+            place = self.place()
             self.say("utter_general_fact", fact=f"在{place}也一样：{general}" if place else general)
             return
         self.need_to_verify()
@@ -1188,7 +1195,7 @@ class _Turn:
             self.decision.outcome = state.outcome = "lost"
 
     def ask_coverage(self) -> None:
-        self.state.place = place_in(self.text) or self.state.place
+        self.state.place = self.place() or self.state.place
         named = self.named_offer()
         if named is not None:
             self.answer_about(named)
