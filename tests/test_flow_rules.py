@@ -452,3 +452,13 @@ def test_an_operator_named_with_那边_is_no_place(reason_status: str) -> None:
     said = decide(state, message, Identity(facts=_customer(300, 9000, 99)))
     assert said.state.place is None
     assert not [line for line in said.lines if "移动也一样" in line.params.get("fact", "")]
+
+
+@pytest.mark.parametrize("intent", ["reason_poor_service", "reason_network_quality", "out_of_scope"])
+def test_asking_whether_a_place_is_served_is_a_coverage_question_never_a_complaint(intent: str) -> None:
+    asked = decide(FlowState(), Message(intent, "none", "成都那边你们有服务吗？"), Identity(facts=_customer(300, 9000, 99)))
+    assert asked.open_tickets == ["home_visit"] and asked.state.place == "成都"
+    assert "complaint" not in asked.open_tickets
+    told = decide(FlowState(), Message("reason_network_quality", "emotional", "在成都那边信号太差了"),
+                  Identity(facts=_customer(300, 9000, 99)))
+    assert "home_visit" not in told.open_tickets  # a complaint about a place, not a question

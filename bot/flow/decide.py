@@ -114,6 +114,8 @@ FIX_WORDS = re.compile(r"修|换(个|台|新|一)|上门|师傅|光猫|路由器
 # 「那我还是转走吧」「好，销户吧」: a yes to leaving, whatever yes the NLU heard in it (「不转网了」 is not).
 # 「好的，那我先不转了，谢谢」「还是留下吧」: the customer decides to stay, which is no choice of the offer on the table.
 STAYING = re.compile(r"不(转|走|销|换|携转|转网|转走|销户|销号|注销)了|还是留下")
+# 「成都你们有服务吗」「那边能装宽带吗」: whether a place is served, asked in words a complaint can share.
+COVERAGE_QUESTION = re.compile(r"有(没有)?(服务|网|信号|覆盖|宽带|5g|4g)|能(不能)?装|覆盖|通(了)?(网|光纤|宽带)")
 # 「刚才那个我没要办，给我取消」「退掉」: an enrolment taken back (not the account: 「取消号码」 is leaving, LEAVING).
 WITHDRAW = re.compile(r"取消|退掉|撤销|撤回|没(要|同意|说要?)办|不是要办|别给我办|谁让你们办|不办了|不要了")
 # ... said as a request even in question form (「能给我取消吗」), unlike 「以后想取消怎么办」.
@@ -298,6 +300,15 @@ class _Turn:
         intent = message.intent
         if intent in YES_INTENTS and LEAVING.search(self.text) and not KEEP_NUMBER_WORDS.search(self.text):
             intent = "request_cancel"
+            self.message = message = replace(message, intent=intent)
+        elif (
+            intent in (*taxonomy.reason_intents(), "ask_product_fact", "out_of_scope")
+            and intent != "reason_relocation"
+            and QUESTION.search(self.text)
+            and COVERAGE_QUESTION.search(self.text)
+            and self.place() is not None
+        ):
+            intent = "ask_coverage"  # a question whether a place is served is never a complaint to file
             self.message = message = replace(message, intent=intent)
         elif (
             intent in YES_INTENTS | {"ask_offer"}
