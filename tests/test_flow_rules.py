@@ -462,3 +462,14 @@ def test_asking_whether_a_place_is_served_is_a_coverage_question_never_a_complai
     told = decide(FlowState(), Message("reason_network_quality", "emotional", "在成都那边信号太差了"),
                   Identity(facts=_customer(300, 9000, 99)))
     assert "home_visit" not in told.open_tickets  # a complaint about a place, not a question
+
+
+@pytest.mark.parametrize(("text", "kind"), [("单号2 什么时候答复", "compensation_review"),
+                                            ("那个9号工单怎么样了", "network_repair"),
+                                            ("补偿的那个什么时候有结果", "compensation_review")])
+def test_a_question_about_one_of_several_tickets_is_answered_with_that_ticket(text: str, kind: str) -> None:
+    state = _with_ticket("network_repair", "reason_network_quality")
+    state.tickets = {"network_repair": TicketPromise(id="9", due="12月9日 09:00前"),
+                     "compensation_review": TicketPromise(id="2", due="12月8日 09:00前")}
+    asked = decide(state, Message("ask_ticket_progress", "rational", text), Identity(facts=_customer(300, 9000, 99)))
+    assert [(line.response, line.ticket) for line in asked.lines] == [("utter_ticket_status", kind)]

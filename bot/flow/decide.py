@@ -99,7 +99,9 @@ PLAIN_YES = re.compile(r"(好的?|是的?|对的?|可以|行|确认|确定|嗯+|
 EXPLICIT_YES = re.compile(r"确认|办吧|就办|好的|可以办|没问题|行，办")
 QUESTION = re.compile(r"[?？]|吗|呢$|多少|几|怎么|是不是|会不会|能不能|要不要|有没有|可不可以|行不行")
 BRUSHED_OFF = re.compile(r"打发我|打发人|糊弄我|少来这套|别忽悠")
-COMPENSATION_WORDS = re.compile(r"补偿|赔偿|赔我|赔钱|赔不赔|损失")
+COMPENSATION_WORDS = re.compile(r"补偿|赔偿|赔我|赔钱|赔不赔|赔多少|损失")
+# 「单号2什么时候答复」「2号工单」: the ticket the customer names by its number.
+TICKET_NUMBER = re.compile(r"(?:单号|工单|单子|编号)\D{0,3}?(\d{1,9})|(\d{1,9})\s*号?(?:工单|单子)")
 NO_COMPENSATION = re.compile(r"(不要|不用|不是要|不稀罕|别给我)(什么)?(补偿|赔偿|赔钱|送)")
 # The home network's own equipment: its fault is one problem, told as a network fault or as a device fault.
 HOME_EQUIPMENT = re.compile(r"光猫|猫坏|路由器|机顶盒|光纤盒")
@@ -525,6 +527,7 @@ class _Turn:
     def follow_up_on(self, kind: str) -> None:
         """A question about a promised ticket: the promise quoted the first time (「能修吗？要多久？」), the same
         ticket escalated when the customer presses (again, or in anger); never a second ticket."""
+        kind = self.ticket_asked_about() or kind
         promise = self.state.tickets.get(kind)
         if promise is None:
             self.say("utter_ticket_status", ticket=kind)
@@ -537,6 +540,21 @@ class _Turn:
             self.say("utter_ticket_escalated", ticket=kind)
         else:
             self.say("utter_ticket_status", ticket=kind)
+
+    def ticket_asked_about(self) -> str | None:
+        """The held ticket the message names: by its number, or as the compensation review or the call-back; a
+        question about one of several tickets is answered with that one, never with the repair's."""
+        tickets = self.state.tickets
+        number = TICKET_NUMBER.search(self.text)
+        if number is not None:
+            named = next((k for k, p in tickets.items() if p.id == (number.group(1) or number.group(2))), None)
+            if named is not None:
+                return named
+        if COMPENSATION_WORDS.search(self.text) and "compensation_review" in tickets:
+            return "compensation_review"
+        if CALL_BACK_WORDS.search(self.text) and "callback" in tickets:
+            return "callback"
+        return None
 
     def note_question(self, kind: str) -> bool:
         """「换光猫要钱吗」「能给我换个新的吗」 about a promised fix: what the bot cannot know is written into that
