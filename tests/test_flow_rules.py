@@ -473,3 +473,15 @@ def test_a_question_about_one_of_several_tickets_is_answered_with_that_ticket(te
                      "compensation_review": TicketPromise(id="2", due="12月8日 09:00前")}
     asked = decide(state, Message("ask_ticket_progress", "rational", text), Identity(facts=_customer(300, 9000, 99)))
     assert [(line.response, line.ticket) for line in asked.lines] == [("utter_ticket_status", kind)]
+
+
+def test_saying_they_did_not_ask_for_it_when_nothing_was_enrolled_is_told_so() -> None:
+    facts = _customer(100, 3000, 128)
+    state = FlowState(reason="reason_price_high", need="rational", reason_status="confirmed", replies=3,
+                      proposed=["DWN-59"], on_table="DWN-59", last_step="propose")
+    told = decide(state, Message("request_cancel", "none", "我没要办，给我取消"), Identity(facts=facts))
+    assert [line.response for line in told.lines] == ["utter_nothing_enrolled"]
+    assert told.outcome is None and told.withdraw is None and told.enrol is None
+    state.pending, state.last_step = "DWN-59", "confirm"
+    pending = decide(state, Message("request_cancel", "none", "我没说要办啊"), Identity(facts=facts))
+    assert [line.response for line in pending.lines] == ["utter_not_enrolled"] and pending.state.pending is None

@@ -120,6 +120,8 @@ STAYING = re.compile(r"不(转|走|销|换|携转|转网|转走|销户|销号|�
 COVERAGE_QUESTION = re.compile(r"有(没有)?(服务|网|信号|覆盖|宽带|5g|4g)|能(不能)?装|覆盖|通(了)?(网|光纤|宽带)")
 # 「刚才那个我没要办，给我取消」「退掉」: an enrolment taken back (not the account: 「取消号码」 is leaving, LEAVING).
 WITHDRAW = re.compile(r"取消|退掉|撤销|撤回|没(要|同意|说要?)办|不是要办|别给我办|谁让你们办|不办了|不要了")
+# 「我没要办」 said when nothing was enrolled: the customer is told so, never taken to be leaving.
+NOT_ASKED_FOR = re.compile(r"没(要|同意|说要?)办|不是要办|谁让你们办|别给我办")
 # ... said as a request even in question form (「能给我取消吗」), unlike 「以后想取消怎么办」.
 WITHDRAW_NOW = re.compile(r"没(要|同意|说要?)办|不是要办|给我|帮我|谁让")
 LEAVING = re.compile(r"(?<!不)(?<!不想)(?<!不用)(?<!别)(转走|转网|携号|携转|销户|销号|注销|退网|拆机)")
@@ -332,6 +334,13 @@ class _Turn:
             and (not QUESTION.search(self.text) or WITHDRAW_NOW.search(self.text))
         ):
             self.withdraw()
+        elif not state.enrolled and NOT_ASKED_FOR.search(self.text):
+            if state.pending:
+                self.say("utter_not_enrolled", offer=state.pending)
+                state.pending = None
+            else:
+                self.say("utter_nothing_enrolled")
+            state.last_step = "declined_confirmation"
         elif contact is not None:
             self.call_back_on(contact)
         elif NO_COMPENSATION.search(self.text) or BRUSHED_OFF.search(self.text):
