@@ -376,7 +376,9 @@ def test_letting_it_go_read_as_a_yes_turns_the_offer_down_never_confirms_it(text
     dropped = decide(state, Message("accept_offer", "none", text), Identity(facts=facts))
     assert dropped.state.pending is None and dropped.enrol is None
     assert "utter_confirm_enrolment" not in [line.response for line in dropped.lines]
-    assert dropped.reject == ["DWN-59"]
+    assert dropped.reject == ["DWN-59"] and dropped.outcome is None
+    if "看看" in text:
+        assert [line.response for line in dropped.lines] == ["utter_take_your_time"]  # no next offer, no farewell
 
 
 def test_that_will_do_after_an_offer_with_a_fix_promised_is_no_choice() -> None:
@@ -485,3 +487,14 @@ def test_saying_they_did_not_ask_for_it_when_nothing_was_enrolled_is_told_so() -
     state.pending, state.last_step = "DWN-59", "confirm"
     pending = decide(state, Message("request_cancel", "none", "我没说要办啊"), Identity(facts=facts))
     assert [line.response for line in pending.lines] == ["utter_not_enrolled"] and pending.state.pending is None
+
+
+
+@pytest.mark.parametrize("intent", ["reason_unresolved_problem", "reason_poor_service", "affirm"])
+def test_asking_for_time_to_think_is_given_it_whatever_reason_the_nlu_read(intent: str) -> None:
+    state = _with_ticket("network_repair", "reason_network_quality")
+    state.proposed, state.on_table, state.last_step = ["DWN-59"], "DWN-59", "propose"
+    thinking = decide(state, Message(intent, "emotional", "等等 我再想想"), Identity(facts=_customer(300, 9000, 99)))
+    assert thinking.open_tickets == [] and thinking.escalate == [] and thinking.enrol is None
+    # The promise stands (「按工单跟进」): no complaint filed, nothing escalated, nothing sold.
+    assert [line.response for line in thinking.lines] == ["utter_fix_agreed"]

@@ -120,6 +120,8 @@ STAYING = re.compile(r"不(转|走|销|换|携转|转网|转走|销户|销号|�
 COVERAGE_QUESTION = re.compile(r"有(没有)?(服务|网|信号|覆盖|宽带|5g|4g)|能(不能)?装|覆盖|通(了)?(网|光纤|宽带)")
 # 「刚才那个我没要办，给我取消」「退掉」: an enrolment taken back (not the account: 「取消号码」 is leaving, LEAVING).
 WITHDRAW = re.compile(r"取消|退掉|撤销|撤回|没(要|同意|说要?)办|不是要办|别给我办|谁让你们办|不办了|不要了")
+# 「等等 我再想想」 and nothing else: time asked for, whatever reason the NLU read into 「等」.
+THINKING_IT_OVER = re.compile(r"(等等|等一下|那|那个|好|行|嗯)?[，, ]*我?(再|先)?(想想|想一想|考虑一下|考虑考虑|看看)(吧|啊|哈|先)?[。.!！~]*")
 # 「我没要办」 said when nothing was enrolled: the customer is told so, never taken to be leaving.
 NOT_ASKED_FOR = re.compile(r"没(要|同意|说要?)办|不是要办|谁让你们办|别给我办")
 # ... said as a request even in question form (「能给我取消吗」), unlike 「以后想取消怎么办」.
@@ -358,7 +360,10 @@ class _Turn:
         elif (
             is_non_commitment(self.message.text)
             and not QUESTION.search(self.text)
-            and intent not in NO_INTENTS | {"goodbye", "thank", *taxonomy.reason_intents()}
+            and (
+                intent not in NO_INTENTS | {"goodbye", "thank", *taxonomy.reason_intents()}
+                or THINKING_IT_OVER.fullmatch(self.text) is not None
+            )
             and (state.on_table or state.tickets or self.decision.open_tickets)
         ):
             self.wait()
@@ -845,7 +850,8 @@ class _Turn:
         if QUESTION.search(self.text) and not EXPLICIT_YES.search(self.text) and self.question_about_offers():
             return  # 「免费提速那个要换线吗」 asks before it chooses
         if state.on_table and DECLINE.search(self.text) and not EXPLICIT_YES.search(self.text):
-            self.no()  # 「那算了」 read as a yes is the no it says
+            # 「那算了」 read as a yes is the no it says; 「那算了，我再看看」 is also time to think
+            self.wait() if is_non_commitment(self.message.text) else self.no()
             return
         if self.changes_mind():
             return
@@ -893,9 +899,15 @@ class _Turn:
 
     def wait(self) -> None:
         """「好，等你们消息」「我再考虑考虑」: nothing is done for them; a promise already made stands. 「算了，不用
-        了，我再想想」 is a no to the offer on the table first."""
-        if self.state.on_table and DECLINE.search(self.text):
-            self.no()
+        了，我再想想」 turns the offer on the table down and is given the time it asks for."""
+        state = self.state
+        if state.on_table and DECLINE.search(self.text):
+            # Turned down, and time asked for: no next offer and no farewell pressed on them.
+            state.rejected.append(state.on_table)
+            self.decision.reject.append(state.on_table)
+            state.on_table = None
+            self.say("utter_take_your_time")
+            state.last_step = "wait"
             return
         if (self.state.tickets or self.decision.open_tickets) and self.state.last_step != "fix_agreed":
             self.say("utter_fix_agreed")
