@@ -498,3 +498,20 @@ def test_asking_for_time_to_think_is_given_it_whatever_reason_the_nlu_read(inten
     assert thinking.open_tickets == [] and thinking.escalate == [] and thinking.enrol is None
     # The promise stands (「按工单跟进」): no complaint filed, nothing escalated, nothing sold.
     assert [line.response for line in thinking.lines] == ["utter_fix_agreed"]
+
+
+@pytest.mark.parametrize("text", ["违约金多少", "提前解约违约金多少钱"])
+def test_the_penalty_for_leaving_a_contract_is_never_a_guess(text: str) -> None:
+    from datetime import date
+
+    free = decide(FlowState(), Message("ask_how_to_leave", "none", text), Identity(facts=_customer(90, 900, 60)))
+    assert "utter_no_contract_penalty" in [line.response for line in free.lines] and free.open_tickets == []
+    bound = replace(_customer(90, 900, 60), contract_running=True, contract_end=date(2027, 3, 18))
+    held = decide(FlowState(), Message("ask_offer_details", "none", text), Identity(facts=bound))
+    lines = [line.response for line in held.lines]
+    assert "utter_contract_penalty_check" in lines and held.open_tickets == ["callback"]
+    unknown = decide(FlowState(), Message("ask_product_fact", "none", text), Identity(facts=_customer(90, 900, 60, known=False)))
+    assert "utter_no_contract_penalty" not in [line.response for line in unknown.lines]
+    about_offer = decide(FlowState(), Message("ask_offer_details", "none", "这个方案提前取消要违约金吗"),
+                         Identity(facts=bound))
+    assert "utter_contract_penalty_check" not in [line.response for line in about_offer.lines]

@@ -80,6 +80,9 @@ CONTRACT_QUESTION = re.compile(
     r"(合约|协议|合同).{0,8}(多久|什么时候|哪天|几号|几月|还有多长)|(合约|协议|合同).{0,4}到期(了)?(吗|没|没有|吧|是不是)"
     r"|(合约|协议|合同).{0,2}(是不是|有没有)(已经)?到期"
 )
+# 「违约金多少」 about the customer's own contract (「这个方案提前取消要违约金吗」 is about the offer: THE_OFFER).
+PENALTY = re.compile(r"违约金|解约金|提前解约|毁约")
+THE_OFFER = re.compile(r"这个|那个|这套|方案|套餐|优惠")
 # 「那还是保号吧」「给我办千兆的」: a choice, whatever intent the words were filed under.
 CHOOSING = re.compile(r"吧|就办|给我办|帮我办|办个|改成|换成|就要|我要|要这个|办这个")
 # 「那59那个怎么办」「这个怎么开通」: how to get a product the customer points at is a choice put as a question.
@@ -355,6 +358,13 @@ class _Turn:
             self.insist_on_fix()
         elif self.facts is not None and CONTRACT_QUESTION.search(self.text):
             self.contract_answer()
+        elif (
+            self.facts is not None
+            and PENALTY.search(self.text)
+            and not THE_OFFER.search(self.text)
+            and self.named_offer() is None
+        ):
+            self.penalty_answer()
         elif state.pending and intent not in QUESTION_INTENTS | {"bot_challenge"}:
             self.answer_confirmation()
         elif (
@@ -1172,6 +1182,19 @@ class _Turn:
             self.say("utter_no_contract")
         else:
             self.say("utter_contract_end", contract_end=f"{end.year}年{end.month}月{end.day}日")
+
+    def penalty_answer(self) -> None:
+        """「违约金多少」: none without a contract; with one, that it applies and that its amount is checked by a
+        colleague against the agreement (a call-back), never a figure the account does not hold."""
+        facts = self.facts
+        if not facts.contract_known:  # type: ignore[union-attr]
+            self.need_to_verify()
+        elif facts.contract_running and facts.contract_end is not None:  # type: ignore[union-attr]
+            end = facts.contract_end  # type: ignore[union-attr]
+            self.say("utter_contract_penalty_check", contract_end=f"{end.year}年{end.month}月{end.day}日")
+            self.ticket("callback")
+        else:
+            self.say("utter_no_contract_penalty")
 
     def keep_number_options(self) -> bool:
         """「保号有哪几种」「保号多少钱」: the keep-number plans this customer may have, each with what it keeps."""
