@@ -515,3 +515,11 @@ def test_the_penalty_for_leaving_a_contract_is_never_a_guess(text: str) -> None:
     about_offer = decide(FlowState(), Message("ask_offer_details", "none", "这个方案提前取消要违约金吗"),
                          Identity(facts=bound))
     assert "utter_contract_penalty_check" not in [line.response for line in about_offer.lines]
+
+
+def test_a_yes_with_no_ticket_held_is_never_told_the_promise_stands() -> None:
+    # last_step "fix" without a ticket (an unidentified customer told the fix comes with the number)
+    state = FlowState(reason="reason_network_quality", need="rational", reason_status="confirmed", replies=2,
+                      last_step="fix")
+    yes = decide(state, Message("affirm", "none", "嗯"), Identity(facts=_customer(300, 9000, 99)))
+    assert "utter_fix_agreed" not in [line.response for line in yes.lines]

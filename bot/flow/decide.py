@@ -873,8 +873,10 @@ class _Turn:
         if (self.message.intent == "accept_offer" and state.put()) or self.names_a_product():
             self.choose()
             return
-        if state.last_step == "fix" or (self.open_fix() is not None and state.last_step != "fix_agreed"):
-            # Willing to wait for the fix: the promise stands, nothing is sold on top of it.
+        held = bool(state.tickets or self.decision.open_tickets)
+        if (state.last_step == "fix" and held) or (self.open_fix() is not None and state.last_step != "fix_agreed"):
+            # Willing to wait for the fix: the promise stands, nothing is sold on top of it (and with no ticket
+            # there is no promise to quote).
             self.say("utter_fix_agreed")
             state.last_step = "fix_agreed"
             return
