@@ -320,7 +320,7 @@ class _Turn:
             intent = "ask_coverage"  # a question whether a place is served is never a complaint to file
             self.message = message = replace(message, intent=intent)
         elif (
-            intent in YES_INTENTS | {"ask_offer"}
+            intent in YES_INTENTS | {"ask_offer", FALLBACK_INTENT}
             and COMPENSATION_WORDS.search(self.text)
             and not NO_COMPENSATION.search(self.text)
         ):
