@@ -414,6 +414,8 @@ def test_an_enrolment_taken_back_is_withdrawn(text: str, intent: str) -> None:
     assert [line.response for line in back.lines] == ["utter_enrolment_withdrawn"]
     leaving = decide(state, Message("request_cancel", "none", "算了，我还是要销户"), Identity(facts=facts))
     assert leaving.withdraw is None  # leaving is not taking the plan back
+    sure = decide(back.state, Message("ask_offer_details", "none", "那到底取消了没有"), Identity(facts=facts))
+    assert [line.response for line in sure.lines] == ["utter_enrolment_withdrawn"] and sure.withdraw is None
     later = decide(state, Message("ask_offer_details", "none", "以后想取消的话要怎么弄？"), Identity(facts=facts))
     assert later.withdraw is None and later.state.enrolled == "DWN-59"
 

@@ -339,6 +339,8 @@ class _Turn:
             and (not QUESTION.search(self.text) or WITHDRAW_NOW.search(self.text))
         ):
             self.withdraw()
+        elif state.last_step == "withdrawn" and WITHDRAW.search(self.text) and state.rejected:
+            self.say("utter_enrolment_withdrawn", offer=state.rejected[-1])  # 「那到底取消了没有」: yes, it is
         elif not state.enrolled and NOT_ASKED_FOR.search(self.text):
             if state.pending:
                 self.say("utter_not_enrolled", offer=state.pending)
