@@ -82,7 +82,9 @@ async def test_an_enrolment_taken_back_is_withdrawn_and_counts_as_refused_not_re
     with session_scope(app_db) as session:
         assert session.execute(select(RetentionOutcome)).first() is None
     again, flow = await _turn(flow, "ask_offer_details", "取消！")
-    assert again.responses != ["utter_enrolment_withdrawn"]  # nothing enrolled any more to take back
+    assert again.responses == ["utter_enrolment_withdrawn"]  # said again that it is withdrawn
+    assert [outcome for _, outcome in _history(app_db)] == ["rejected"]  # nothing more to take back
+    assert len({m["text"] for outcome in (back, again) for m in outcome.messages}) == 2  # in other words
 
 
 async def test_waiting_and_thanks_never_enrol(app_db: str) -> None:
