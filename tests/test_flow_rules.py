@@ -527,3 +527,19 @@ def test_a_yes_with_no_ticket_held_is_never_told_the_promise_stands() -> None:
                       last_step="fix")
     yes = decide(state, Message("affirm", "none", "嗯"), Identity(facts=_customer(300, 9000, 99)))
     assert "utter_fix_agreed" not in [line.response for line in yes.lines]
+
+
+def test_what_a_catalogue_product_is_is_answered_from_the_catalogue_not_a_call_back() -> None:
+    asked = decide(FlowState(), Message("ask_product_fact", "none", "千兆宽带提速是啥"),
+                   Identity(facts=_customer(300, 9000, 99)))
+    assert [line.response for line in asked.lines][-1] == "utter_offer_details" and asked.open_tickets == []
+
+
+def test_a_phone_blamed_for_the_signal_fault_already_filed_is_that_ticket() -> None:
+    facts = _customer(300, 9000, 99)
+    state = _with_ticket("network_repair", "reason_network_quality")
+    phone = decide(state, Message("reason_device_problem", "rational", "是不是手机系统更新以后5G信号就没了"),
+                   Identity(facts=facts))
+    assert phone.open_tickets == []
+    broken = decide(state, Message("reason_device_problem", "rational", "手机还老是死机"), Identity(facts=facts))
+    assert broken.open_tickets == ["device_repair"]  # a broken phone is a problem of its own

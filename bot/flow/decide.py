@@ -80,6 +80,8 @@ CONTRACT_QUESTION = re.compile(
     r"(合约|协议|合同).{0,8}(多久|什么时候|哪天|几号|几月|还有多长)|(合约|协议|合同).{0,4}到期(了)?(吗|没|没有|吧|是不是)"
     r"|(合约|协议|合同).{0,2}(是不是|有没有)(已经)?到期"
 )
+# 「孝心卡是啥」: what a product is, answered with its description.
+WHAT_IS = re.compile(r"是啥|是什么|啥是|什么是|介绍一下|讲讲|说说")
 # 「违约金多少」 about the customer's own contract (「这个方案提前取消要违约金吗」 is about the offer: THE_OFFER).
 PENALTY = re.compile(r"违约金|解约金|提前解约|毁约")
 THE_OFFER = re.compile(r"这个|那个|这套|方案|套餐|优惠")
@@ -107,6 +109,7 @@ COMPENSATION_WORDS = re.compile(r"补偿|赔偿|赔我|赔钱|赔不赔|赔多�
 TICKET_NUMBER = re.compile(r"(?:单号|工单|单子|编号)\D{0,3}?(\d{1,9})|(\d{1,9})\s*号?(?:工单|单子)")
 NO_COMPENSATION = re.compile(r"(不要|不用|不是要|不稀罕|别给我)(什么)?(补偿|赔偿|赔钱|送)")
 # The home network's own equipment: its fault is one problem, told as a network fault or as a device fault.
+SIGNAL = re.compile(r"信号|5g|4g|没网|上不了网|断网")
 HOME_EQUIPMENT = re.compile(r"光猫|猫坏|路由器|机顶盒|光纤盒")
 # 「给我投诉电话」「我要投诉他」: a formal complaint, which the complaint ticket is, not a call-back from a person.
 COMPLAINT_CHANNEL = re.compile(r"投诉(电话|热线|渠道|方式|途径)|(怎么|去哪|在哪|哪里)投诉|我要投诉|要投诉")
@@ -536,7 +539,10 @@ class _Turn:
 
     def one_problem(self, fix: str, held: str) -> bool:
         """A broken modem is a network fault to one customer and a device fault to another: one ticket."""
-        return {fix, held} == {"network_repair", "device_repair"} and bool(HOME_EQUIPMENT.search(self.text))
+        if {fix, held} != {"network_repair", "device_repair"}:
+            return False
+        # 「系统更新后5G信号没了」 after the signal fault was filed: the phone is a suspect of that fault, not a second one.
+        return bool(HOME_EQUIPMENT.search(self.text)) or (held == "network_repair" and bool(SIGNAL.search(self.text)))
 
     def insist_on_fix(self) -> None:
         """The customer presses on the problem already promised: the same ticket, escalated, never a new one."""
@@ -1169,6 +1175,10 @@ class _Turn:
         topic = next((t for word, t in FACT_WORDS if word in self.text), None)
         if offer is not None and topic in offer.facts:
             self.answer_about(offer)
+            return
+        named = self.named_offer()
+        if named is not None and (topic is None or WHAT_IS.search(self.text)):
+            self.answer_about(named)  # 「孝心卡是啥」: a product of the catalogue, described from it
             return
         general = self.strategies.general_fact(self.text)
         if general is not None:
