@@ -543,3 +543,11 @@ def test_a_phone_blamed_for_the_signal_fault_already_filed_is_that_ticket() -> N
     assert phone.open_tickets == []
     broken = decide(state, Message("reason_device_problem", "rational", "手机还老是死机"), Identity(facts=facts))
     assert broken.open_tickets == ["device_repair"]  # a broken phone is a problem of its own
+
+
+def test_a_ticket_number_not_on_the_account_is_said_not_found_never_another_quoted() -> None:
+    state = _with_ticket("network_repair", "reason_network_quality")
+    asked = decide(state, Message("ask_ticket_progress", "none", "单号6是什么情况"), Identity(facts=_customer(300, 9000, 99)))
+    assert [(line.response, line.params) for line in asked.lines] == [("utter_ticket_not_found", {"ticket_number": "6"})]
+    own = decide(state, Message("ask_ticket_progress", "none", "单号7是什么情况"), Identity(facts=_customer(300, 9000, 99)))
+    assert [line.response for line in own.lines] == ["utter_ticket_status"]

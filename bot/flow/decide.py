@@ -1244,6 +1244,16 @@ class _Turn:
 
     def ask_ticket_progress(self) -> None:
         state = self.state
+        number = TICKET_NUMBER.search(self.text)
+        if (
+            number is not None
+            and self.facts is not None
+            and self.ticket_asked_about() is None
+            and all(p.id != (number.group(1) or number.group(2)) for p in state.tickets.values())
+        ):
+            # 「单号6是什么情况」 for a ticket not on this customer's account: said so, another's never quoted.
+            self.say("utter_ticket_not_found", ticket_number=number.group(1) or number.group(2))
+            return
         if "callback" in state.tickets and CALL_BACK_WORDS.search(self.text):
             self.follow_up_on("callback")  # 「多久给我回电话」 asks about the call-back, not the repair
             return
