@@ -551,3 +551,13 @@ def test_a_ticket_number_not_on_the_account_is_said_not_found_never_another_quot
     assert [(line.response, line.params) for line in asked.lines] == [("utter_ticket_not_found", {"ticket_number": "6"})]
     own = decide(state, Message("ask_ticket_progress", "none", "单号7是什么情况"), Identity(facts=_customer(300, 9000, 99)))
     assert [line.response for line in own.lines] == ["utter_ticket_status"]
+
+
+def test_yes_after_yes_to_how_can_i_help_ends_politely_instead_of_asking_again_and_again() -> None:
+    state, said = FlowState(), []
+    for turn_number, text in enumerate(("嗯", "好", "行", "嗯嗯")):
+        turn = decide(state, Message("affirm", "none", text), Identity(facts=_customer(300, 9000, 99)))
+        said += [line.response for line in turn.lines]
+        state = turn.state
+        state.said += [f"{line.response}#{turn_number}" for line in turn.lines]  # as rendering records them
+    assert said.count("utter_ask_how_to_help") <= 3 and "utter_goodbye" in said

@@ -897,6 +897,9 @@ class _Turn:
         if not state.put() and (CHOOSING.search(self.text) or EXPLICIT_YES.search(self.text)):
             self.say("utter_no_offer_yet")  # 「好，就办这个」 with nothing put: nothing to enrol, said plainly
             return
+        if self.said_count("utter_ask_how_to_help") >= 2 and not self.said_before("utter_goodbye"):
+            self.say("utter_goodbye")  # 「嗯」「好」 again and again to 「有什么可以帮您」: nothing more today
+            return
         self.say("utter_ask_how_to_help")
 
     def changes_mind(self) -> bool:
