@@ -125,13 +125,13 @@ STAYING = re.compile(r"不(转|走|销|换|携转|转网|转走|销户|销号|�
 # 「成都你们有服务吗」「那边能装宽带吗」: whether a place is served, asked in words a complaint can share.
 COVERAGE_QUESTION = re.compile(r"有(没有)?(服务|网|信号|覆盖|宽带|5g|4g)|能(不能)?装|覆盖|通(了)?(网|光纤|宽带)")
 # 「刚才那个我没要办，给我取消」「退掉」: an enrolment taken back (not the account: 「取消号码」 is leaving, LEAVING).
-WITHDRAW = re.compile(r"取消|退掉|撤销|撤回|没(要|同意|说要?)办|不是要办|别给我办|谁让你们办|不办了|不要了")
+# 「我没要办」: the customer never asked for it (taken back when enrolled, told so when nothing was).
+NOT_ASKED_FOR = re.compile(r"没(要|同意|说要?)办|不是要办|谁让你们办|别给我办")
+WITHDRAW = re.compile(rf"取消|退掉|撤销|撤回|{NOT_ASKED_FOR.pattern}|不办了|不要了")
 # 「等等 我再想想」 and nothing else: time asked for, whatever reason the NLU read into 「等」.
 THINKING_IT_OVER = re.compile(r"(等等|等一下|那|那个|好|行|嗯)?[，, ]*我?(再|先)?(想想|想一想|考虑一下|考虑考虑|看看)(吧|啊|哈|先)?[。.!！~]*")
-# 「我没要办」 said when nothing was enrolled: the customer is told so, never taken to be leaving.
-NOT_ASKED_FOR = re.compile(r"没(要|同意|说要?)办|不是要办|谁让你们办|别给我办")
 # ... said as a request even in question form (「能给我取消吗」), unlike 「以后想取消怎么办」.
-WITHDRAW_NOW = re.compile(r"没(要|同意|说要?)办|不是要办|给我|帮我|谁让")
+WITHDRAW_NOW = re.compile(rf"{NOT_ASKED_FOR.pattern}|给我|帮我|谁让")
 LEAVING = re.compile(r"(?<!不)(?<!不想)(?<!不用)(?<!别)(转走|转网|携号|携转|销户|销号|注销|退网|拆机)")
 # 「多久给我回电话」「人工什么时候联系我」: a question about the call-back promised, whatever else is open.
 CALL_BACK_WORDS = re.compile(r"回电|回个电话|打电话|来电话|打过来|联系我|人工|领导")
@@ -357,9 +357,8 @@ class _Turn:
             if BRUSHED_OFF.search(self.text):
                 state.offers_refused = True
             if state.on_table:
-                state.rejected.append(state.on_table)
-                self.decision.reject.append(state.on_table)
-                state.on_table = state.pending = None
+                self.turn_down_on_table()
+                state.pending = None
             self.insist_on_fix()
         elif self.facts is not None and CONTRACT_QUESTION.search(self.text):
             self.contract_answer()
@@ -573,13 +572,18 @@ class _Turn:
         else:
             self.say("utter_ticket_status", ticket=kind)
 
+    def ticket_number(self) -> str | None:
+        """The ticket number the message names (「单号2」「9号工单」), if any."""
+        match = TICKET_NUMBER.search(self.text)
+        return (match.group(1) or match.group(2)) if match is not None else None
+
     def ticket_asked_about(self) -> str | None:
         """The held ticket the message names: by its number, or as the compensation review or the call-back; a
         question about one of several tickets is answered with that one, never with the repair's."""
         tickets = self.state.tickets
-        number = TICKET_NUMBER.search(self.text)
+        number = self.ticket_number()
         if number is not None:
-            named = next((k for k, p in tickets.items() if p.id == (number.group(1) or number.group(2))), None)
+            named = next((k for k, p in tickets.items() if p.id == number), None)
             if named is not None:
                 return named
         if COMPENSATION_WORDS.search(self.text) and "compensation_review" in tickets:
@@ -926,9 +930,7 @@ class _Turn:
         state = self.state
         if state.on_table and DECLINE.search(self.text):
             # Turned down, and time asked for: no next offer and no farewell pressed on them.
-            state.rejected.append(state.on_table)
-            self.decision.reject.append(state.on_table)
-            state.on_table = None
+            self.turn_down_on_table()
             self.say("utter_take_your_time")
             state.last_step = "wait"
             return
@@ -1044,6 +1046,13 @@ class _Turn:
         self.state.last_step = None
         self.run_without_pending()
 
+    def turn_down_on_table(self) -> None:
+        """The offer waiting for an answer is refused: recorded as such, and no longer on the table."""
+        state = self.state
+        state.rejected.append(state.on_table)
+        self.decision.reject.append(state.on_table)
+        state.on_table = None
+
     def stays(self) -> None:
         """「那我先不转了，谢谢」: kept by being listened to. Nothing is enrolled; the offer on the table stays
         unanswered rather than refused."""
@@ -1085,9 +1094,7 @@ class _Turn:
         state = self.state
         refused_all = bool(REFUSE_ALL.search(self.text))
         if state.on_table and state.last_step in ("propose", "keep_number", "offer_details", "fact", "wait"):
-            state.rejected.append(state.on_table)
-            self.decision.reject.append(state.on_table)
-            state.on_table = None
+            self.turn_down_on_table()
             if refused_all:
                 state.offers_refused = True
             if state.keep_number_done or state.offers_refused:
@@ -1247,15 +1254,15 @@ class _Turn:
 
     def ask_ticket_progress(self) -> None:
         state = self.state
-        number = TICKET_NUMBER.search(self.text)
+        number = self.ticket_number()
         if (
             number is not None
             and self.facts is not None
             and self.ticket_asked_about() is None
-            and all(p.id != (number.group(1) or number.group(2)) for p in state.tickets.values())
+            and all(p.id != number for p in state.tickets.values())
         ):
             # 「单号6是什么情况」 for a ticket not on this customer's account: said so, another's never quoted.
-            self.say("utter_ticket_not_found", ticket_number=number.group(1) or number.group(2))
+            self.say("utter_ticket_not_found", ticket_number=number)
             return
         if "callback" in state.tickets and CALL_BACK_WORDS.search(self.text):
             self.follow_up_on("callback")  # 「多久给我回电话」 asks about the call-back, not the repair

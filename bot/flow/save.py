@@ -124,7 +124,8 @@ def save(
         if ticket is not None:
             ticket.summary = f"{ticket.summary}\n客户追问：{customer_words}"
     if facts is not None:
-        ids = _offer_ids(session, {*decision.reject, *decision.propose, *([decision.enrol] if decision.enrol else [])})
+        settled = [code for code in (decision.enrol, decision.withdraw) if code]
+        ids = _offer_ids(session, {*decision.reject, *decision.propose, *settled})
         for code in decision.reject:
             _settle(session, conversation, facts.customer_id, ids[code], "rejected")
         for code in decision.propose:
@@ -134,7 +135,7 @@ def save(
         if decision.enrol:
             _settle(session, conversation, facts.customer_id, ids[decision.enrol], "accepted")
         if decision.withdraw:
-            _withdraw(session, conversation, _offer_ids(session, {decision.withdraw})[decision.withdraw])
+            _withdraw(session, conversation, ids[decision.withdraw])
         conversation.customer_id = facts.customer_id
     if decision.outcome:
         follow_up = follow_up_due("callback", now) if decision.handoff else None
