@@ -561,3 +561,10 @@ def test_yes_after_yes_to_how_can_i_help_ends_politely_instead_of_asking_again_a
         state = turn.state
         state.said += [f"{line.response}#{turn_number}" for line in turn.lines]  # as rendering records them
     assert said.count("utter_ask_how_to_help") <= 3 and "utter_goodbye" in said
+
+
+def test_asking_for_the_ticket_number_is_told_the_number_not_noted_as_a_question() -> None:
+    state = _with_ticket("network_repair", "reason_network_quality")
+    asked = decide(state, Message("ask_ticket_progress", "rational", "单号多少来着"), Identity(facts=_customer(300, 9000, 99)))
+    assert [(line.response, line.ticket) for line in asked.lines] == [("utter_ticket_status", "network_repair")]
+    assert asked.note == []
