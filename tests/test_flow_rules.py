@@ -336,6 +336,17 @@ def test_a_question_about_sms_in_either_script_is_the_sms_fact_and_the_need_for_
     assert [(line.response, line.params["fact"]) for line in asked.lines] == [("utter_offer_fact", "短信照常。")]
 
 
+def test_this_one_after_the_sms_answer_is_the_keep_number_plan_that_keeps_sms() -> None:
+    no_sms = replace(CATALOGUE[4], facts={**CATALOGUE[4].facts, "sms": "停机保号期间不能接收短信；需要收验证码的话请选8元保号套餐。"})
+    facts = replace(_customer(20, 200, 29), offers=(*CATALOGUE[:4], no_sms))
+    state = FlowState(reason="reason_low_usage", need="rational", reason_status="confirmed", replies=2)
+    asked = decide(state, Message("ask_product_fact", "none", "保号能收短信吗"), Identity(facts=facts))
+    assert asked.state.discussed == "KEEP-5" and asked.state.needs_sms
+    chose = decide(asked.state, Message("accept_offer", "none", "那就办这个吧"), Identity(facts=facts))
+    assert chose.state.pending == "KEEP-8" and chose.enrol is None
+    assert chose.lines[-1].response == "utter_confirm_enrolment"
+
+
 def test_saying_there_is_no_reason_is_no_reason_whatever_the_nlu_read() -> None:
     facts = _customer(20, 200, 39)
     opened = decide(FlowState(), Message("request_cancel", "none", "我要销号"), Identity(facts=facts))
@@ -568,3 +579,22 @@ def test_asking_for_the_ticket_number_is_told_the_number_not_noted_as_a_question
     asked = decide(state, Message("ask_ticket_progress", "rational", "单号多少来着"), Identity(facts=_customer(300, 9000, 99)))
     assert [(line.response, line.ticket) for line in asked.lines] == [("utter_ticket_status", "network_repair")]
     assert asked.note == []
+
+
+@pytest.mark.parametrize("text", ["那到期以后呢", "合约结束后能降吗"])
+def test_what_the_contract_end_opens_is_answered_whatever_the_nlu_read(text: str) -> None:
+    from datetime import date
+
+    waiting = tuple(
+        replace(o, eligible=False, why_not=("协议期内（2027-03-18 到期）不可办理",)) if o.type == "套餐降档" else o
+        for o in CATALOGUE
+    )
+    bound = replace(_customer(100, 3000, 128), contract_running=True, contract_end=date(2027, 3, 18), offers=waiting)
+    state = FlowState(reason="reason_price_high", need="rational", reason_status="confirmed", replies=2)
+    asked = decide(state, Message("deny", "none", text), Identity(facts=bound))
+    assert [(line.response, line.offer) for line in asked.lines] == [
+        ("utter_no_offer_in_contract", "DWN-59")
+    ]
+    assert asked.propose == [] and asked.open_tickets == []
+    unheard = decide(FlowState(replies=1), Message("request_cancel", "none", text), Identity(facts=bound))
+    assert [line.response for line in unheard.lines] == ["utter_contract_end"]

@@ -80,6 +80,8 @@ CONTRACT_QUESTION = re.compile(
     r"(合约|协议|合同).{0,8}(多久|什么时候|哪天|几号|几月|还有多长)|(合约|协议|合同).{0,4}到期(了)?(吗|没|没有|吧|是不是)"
     r"|(合约|协议|合同).{0,2}(是不是|有没有)(已经)?到期"
 )
+# 「那到期以后呢」「合约结束后能降吗」: what the customer can have once their own contract ends.
+AFTER_CONTRACT = re.compile(r"到期(以|之)?后|(合约|协议|合同)(结束|期满|完了)(以|之)?后?")
 # 「孝心卡是啥」: what a product is, answered with its description.
 WHAT_IS = re.compile(r"是啥|是什么|啥是|什么是|介绍一下|讲讲|说说")
 # 「违约金多少」 about the customer's own contract (「这个方案提前取消要违约金吗」 is about the offer: THE_OFFER).
@@ -362,6 +364,14 @@ class _Turn:
             self.insist_on_fix()
         elif self.facts is not None and CONTRACT_QUESTION.search(self.text):
             self.contract_answer()
+        elif (
+            self.facts is not None
+            and self.facts.contract_running
+            and AFTER_CONTRACT.search(self.text)
+            and QUESTION.search(self.text)
+        ):
+            if not self.after_contract():
+                self.contract_answer()
         elif (
             self.facts is not None
             and PENALTY.search(self.text)
@@ -965,9 +975,10 @@ class _Turn:
             return
         # The product the customer asked about themselves (「有没有最便宜的保号方式」 … 「那我留下来吧」) is named.
         named = choice.named or (offer.code == state.discussed and offer.code not in state.put())
-        if choice.named and not self.suits(offer, named=named) and offer.type == KEEP_NUMBER_TYPE:
-            # 「那就保号吧」 names the kind, not the plan: the keep-number plan that suits them (a bare yes takes
-            # the plan on the table, never another one).
+        if named and not self.suits(offer, named=named) and offer.type == KEEP_NUMBER_TYPE:
+            # 「那就保号吧」 names the kind, not the plan: the keep-number plan that suits them. So does 「那就办这个吧」
+            # after 「保号能收短信吗」 was answered with 「需要收验证码的话请选8元保号套餐」 (a bare yes to a plan put
+            # to them takes that plan, never another one).
             alike = [
                 o for o in catalogue if o.type == offer.type and o.code != offer.code and self.suits(o, named=True)
             ]
@@ -1165,11 +1176,7 @@ class _Turn:
         if KEEP_NUMBER_WORDS.search(self.text) and self.topic() is None and self.keep_number_options():
             return
         offer = self.offer_asked_about()
-        facts, after = self.facts, self.offers_after_contract() if offer is None else None
-        if after is not None and facts is not None and facts.contract_running and facts.contract_end is not None:
-            # 「那到期以后最低能降到多少」: nothing can be put today, but the plan the contract's end opens can be named.
-            end = facts.contract_end
-            self.say("utter_no_offer_in_contract", contract_end=f"{end.year}年{end.month}月{end.day}日", offer=after.code)
+        if offer is None and self.after_contract():
             return
         if offer is None:
             self.say("utter_no_offer_yet")
@@ -1196,6 +1203,16 @@ class _Turn:
             self.say("utter_general_fact", fact=f"在{place}也一样：{general}" if place else general)
             return
         self.need_to_verify()
+
+    def after_contract(self) -> bool:
+        """「那到期以后最低能降到多少」 during a contract: nothing can be put today, but the plan the contract's end
+        opens can be named. False when there is none to name."""
+        facts, after = self.facts, self.offers_after_contract()
+        if after is None or facts is None or not facts.contract_running or facts.contract_end is None:
+            return False
+        end = facts.contract_end
+        self.say("utter_no_offer_in_contract", contract_end=f"{end.year}年{end.month}月{end.day}日", offer=after.code)
+        return True
 
     def contract_answer(self) -> None:
         """The customer's own contract end, from the account (never a guess)."""
