@@ -598,3 +598,22 @@ def test_what_the_contract_end_opens_is_answered_whatever_the_nlu_read(text: str
     assert asked.propose == [] and asked.open_tickets == []
     unheard = decide(FlowState(replies=1), Message("request_cancel", "none", text), Identity(facts=bound))
     assert [line.response for line in unheard.lines] == ["utter_contract_end"]
+
+
+def test_a_reason_the_customer_denies_is_forgotten_and_asked_again_or_replaced() -> None:
+    facts = _customer(100, 3000, 128)
+    heard = decide(FlowState(), Message("reason_poor_service", "emotional", "你们太气人了"), Identity(facts=facts))
+    assert heard.state.reason == "reason_poor_service"
+    denied = decide(heard.state, Message("reason_poor_service", "emotional", "我没说你们态度不好"), Identity(facts=facts))
+    assert denied.state.reason is None and [line.response for line in denied.lines] == ["utter_reason_misheard"]
+    assert denied.propose == [] and denied.open_tickets == []
+    other = decide(heard.state, Message("reason_poor_service", "rational", "不是这个意思，是网太慢"), Identity(facts=facts))
+    assert other.state.reason is None and [line.response for line in other.lines] == ["utter_reason_misheard"]
+    replaced = decide(heard.state, Message("reason_network_quality", "rational", "我不是说态度，是网太慢"),
+                      Identity(facts=facts))
+    assert replaced.state.reason == "reason_network_quality" and replaced.state.reason_status == "heard"
+    insisting = decide(heard.state, Message("reason_poor_service", "emotional", "我不是说过了吗，态度太差"),
+                       Identity(facts=facts))
+    assert insisting.state.reason == "reason_poor_service" and "utter_reason_misheard" not in [
+        line.response for line in insisting.lines
+    ]

@@ -96,6 +96,9 @@ NO_REASON = re.compile(r"不为什么|没(有)?(什么|啥)?(特别的)?(原因|
 CLOSING_WORDS = re.compile(r"谢谢|多谢|感谢|谢了|拜拜|再见|88")
 GOODBYE_WORDS = re.compile(r"拜拜|再见|88")
 # 「没有别的原因」「没别的了」: the answer to the probe that confirms the reason already heard.
+# 「我没说你们态度不好」: the reason the bot heard is denied (a different one may follow in the same message).
+# 「我不是说过了吗」「我还没说完」 are not.
+MISHEARD = re.compile(r"(没|没有|不是)(说|讲)(?!过了|了|完)|不是这个(意思|原因)|你(理解|听)错了")
 NO_OTHER_REASON = re.compile(r"没(有)?(别的|其他|其它)(原因|了)?|就(是)?(这个|这些)原因|就这(一)?个原因")
 HOW_TO_GET = re.compile(r"(那个|这个|的)(要)?(怎么|咋|如何)(办|弄|开通|申请|改)")
 PROCEDURE = re.compile(r"流程|手续|要带什么|怎么(办理|操作)(销户|销号|携号|转网|拆机)|去哪(里)?办")
@@ -421,6 +424,8 @@ class _Turn:
             pass
         elif STAYING.search(self.text) and not QUESTION.search(self.text) and not state.pending:
             self.stays()
+        elif state.reason and state.reason_status == "heard" and MISHEARD.search(self.text) and not state.tickets:
+            self.misheard(intent)
         elif intent in taxonomy.reason_intents():
             self.hear_reason(intent)
         elif intent == "inform_phone":
@@ -475,6 +480,17 @@ class _Turn:
     def told_need(self) -> str:
         """The need behind a reason; a reason told without a clear one is taken as wanting to be heard."""
         return self.message.need if self.message.need in ("emotional", "rational") else "emotional"
+
+    def misheard(self, intent: str) -> None:
+        """「我没说你们态度不好，是网太慢」: the reason heard is forgotten; one told in its place is heard as the
+        first, else the customer is asked again (only before anything was filed on the wrong reason)."""
+        denied = self.state.reason
+        self.state.reason, self.state.reason_status = None, "none"
+        if intent in taxonomy.reason_intents() and intent != denied:
+            self.hear_reason(intent)
+            return
+        self.say("utter_reason_misheard")
+        self.state.last_step = "probe"
 
     def hear_reason(self, reason: str) -> None:
         state = self.state
