@@ -80,6 +80,9 @@ CONTRACT_QUESTION = re.compile(
     r"(合约|协议|合同).{0,8}(多久|什么时候|哪天|几号|几月|还有多长)|(合约|协议|合同).{0,4}到期(了)?(吗|没|没有|吧|是不是)"
     r"|(合约|协议|合同).{0,2}(是不是|有没有)(已经)?到期"
 )
+REASON_WORDS_KEPT = 200  # characters of the message a reason was told in, kept for a ticket opened later
+# 「还有别的吗」「有没有其他方案」 with an offer put: the next offer asked for, not the details of this one.
+OTHER_OFFER = re.compile(r"(还有|有没有|有无)(别的|其他|其它|更好的|更便宜的)(的)?(方案|套餐|优惠|选择|办法)?(吗|么|没|没有|呢|不)?[?？]?$")
 # 「那到期以后呢」「合约结束后能降吗」: what the customer can have once their own contract ends.
 AFTER_CONTRACT = re.compile(r"到期(以|之)?后|(合约|协议|合同)(结束|期满|完了)(以|之)?后?")
 # 「孝心卡是啥」: what a product is, answered with its description.
@@ -221,6 +224,7 @@ class Decision:
     outcome: str | None = None  # retained / lost / handoff
     handoff: bool = False  # a person is to call back
     contact_phone: str | None = None  # where to call an unidentified person back (their own choice of number)
+    words: str | None = None  # what a new ticket quotes when this message is not it (the SMS code typed)
 
     def say(self, response: str, **kwargs: Any) -> None:
         ticket, offer = kwargs.pop("ticket", None), kwargs.pop("offer", None)
@@ -333,6 +337,9 @@ class _Turn:
             and not NO_COMPENSATION.search(self.text)
         ):
             intent = "request_compensation"  # 「行吧，明天还不来，你们赔不赔」 asks for amends, not for an offer
+            self.message = message = replace(message, intent=intent)
+        elif intent in QUESTION_INTENTS | YES_INTENTS | {FALLBACK_INTENT} and state.put() and OTHER_OFFER.search(self.text):
+            intent = "ask_offer"  # 「还有别的吗」 after an offer asks for another one
             self.message = message = replace(message, intent=intent)
         if intent != FALLBACK_INTENT:
             state.fallbacks = 0
@@ -507,6 +514,8 @@ class _Turn:
         same = reason == state.reason
         first, previous = state.reason is None, state.reason
         state.reason, state.need = reason, need
+        if not same:
+            state.reason_words = self.message.text[:REASON_WORDS_KEPT]
         if same and state.reason_status != "none":
             # The reason again: confirmation that it is the real one; a fix already promised is quoted.
             if need == "emotional":
@@ -1002,7 +1011,7 @@ class _Turn:
                 offer = min(alike, key=lambda o: (o.monthly_price or 0, o.code))
         if offer.code not in state.put() and not self.suits(offer, named=named):
             if offer.why_not:
-                self.say("utter_offer_not_eligible", offer=offer.code, why_not="；".join(offer.why_not))
+                self.say("utter_offer_not_eligible", offer=offer.code, why_not="；".join(offer.why_not_plain))
             else:
                 self.say("utter_offer_not_suitable", offer=offer.code)
             state.discussed = None
@@ -1177,7 +1186,7 @@ class _Turn:
         """A question about an offer: the fact asked for, else its details; one the customer may not have says
         why not (the facts of a product nobody can sell them are no answer)."""
         if not offer.eligible:
-            self.say("utter_offer_not_eligible", offer=offer.code, why_not="；".join(offer.why_not))
+            self.say("utter_offer_not_eligible", offer=offer.code, why_not="；".join(offer.why_not_plain))
             return
         self.state.discussed = offer.code
         topic = self.topic()
@@ -1262,7 +1271,7 @@ class _Turn:
         if not plans:
             if not every:
                 return False
-            self.say("utter_offer_not_eligible", offer=every[0].code, why_not="；".join(every[0].why_not))
+            self.say("utter_offer_not_eligible", offer=every[0].code, why_not="；".join(every[0].why_not_plain))
             return True
         options = "；".join(
             f"「{o.name}」每月{yuan(o.monthly_price or 0)}元，{o.facts.get('sms', '')}".rstrip("，。") for o in plans
@@ -1409,6 +1418,7 @@ class _Turn:
             if not self.ask_phone():
                 self.general_help()
             return
+        self.decision.words = state.reason_words  # a ticket opened now is about the reason, not the code typed
         if state.reason_status == "confirmed":
             self.act_on_reason()
         elif state.reason_status == "heard":

@@ -104,7 +104,7 @@ def save(
             customer_id=facts.customer_id if facts is not None else None,
             contact_phone=decision.contact_phone if facts is None else None,
             kind=kind,
-            summary=f"{TICKET_TOPICS[kind]}：{customer_words}" if customer_words else TICKET_TOPICS[kind],
+            summary=f"{TICKET_TOPICS[kind]}：{words}" if (words := decision.words or customer_words) else TICKET_TOPICS[kind],
             due_at=due,
             conversation_id=conversation.id,
             now=now,

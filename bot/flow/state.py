@@ -31,6 +31,7 @@ class FlowState(BaseModel):
     reason: str | None = None
     need: str | None = None
     reason_status: str = "none"  # none → heard (probed once more) → confirmed
+    reason_words: str | None = None  # the message the reason was told in (a ticket opened later quotes it)
     vague_probes: int = 0  # open question, then focused one, then keep-number advice
     phone: str | None = None  # the identified customer's number: vouched for by the channel, or verified by code
     claimed_phone: str | None = None  # a number the customer gave, a code sent to it, the code not yet back

@@ -230,3 +230,16 @@ async def test_metadata_on_wechat_is_never_trusted(app_db: str) -> None:
     _customer(app_db)
     outcome, flow, said = await _wechat(app_db, None, "greet", "你好", metadata=signed(PHONE))
     assert flow["phone"] is None and NAME not in said and "utter_code_sent" in outcome.responses
+
+
+async def test_a_ticket_opened_once_the_code_is_back_quotes_the_fault_not_the_code(app_db: str) -> None:
+    from bot.db.models import Ticket
+
+    _customer(app_db)
+    _, flow, _ = await _turn(app_db, None, "reason_network_quality", "宽带天天掉线，晚上根本用不了", need="rational")
+    _, flow, _ = await _turn(app_db, flow, "inform_phone", PHONE, phone=PHONE)
+    code = last_code(app_db, PHONE)
+    verified, flow, said = await _turn(app_db, flow, "nlu_fallback", code)
+    with session_scope(app_db) as session:
+        summaries = list(session.execute(select(Ticket.summary)).scalars())
+    assert len(summaries) == 1 and "宽带天天掉线" in summaries[0] and code not in summaries[0]
