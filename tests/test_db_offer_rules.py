@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -100,6 +101,10 @@ def test_bad_suitability_is_refused(data: Any, message: str) -> None:
         parse_suitability(data)
 
 
+def _details(offer: Offer, customer: Customer) -> list[str]:
+    return [problem.detail for problem in ineligibility_reasons(offer, customer, TODAY)]
+
+
 def test_each_eligibility_rule_can_exclude() -> None:
     customer = _customer()
     cases = {
@@ -114,9 +119,12 @@ def test_each_eligibility_rule_can_exclude() -> None:
         "max_plan_fee_ratio": ({"max_plan_fee_ratio": 1.6}, {"max_plan_fee_ratio": 1.7}),
     }
     for name, (excluding, admitting) in cases.items():
-        assert ineligibility_reasons(_offer(excluding), customer, TODAY), name
+        problems = ineligibility_reasons(_offer(excluding), customer, TODAY)
+        assert problems, name
+        # what the customer is told names no rule's figures: no ratio, no band, no bare 「需为」
+        assert not any(re.search(r"倍|–|需为|需在", problem.plain) for problem in problems), name
         assert ineligibility_reasons(_offer(admitting), customer, TODAY) == [], name
-    assert ineligibility_reasons(_offer(active=False), customer, TODAY) == ["优惠已下架"]
+    assert _details(_offer(active=False), customer) == ["优惠已下架"]
 
 
 def test_out_of_contract_rule_follows_the_contract_end() -> None:
@@ -125,7 +133,7 @@ def test_out_of_contract_rule_follows_the_contract_end() -> None:
     assert ineligibility_reasons(offer, _customer(contract_end_date=TODAY), TODAY) == []
     assert ineligibility_reasons(offer, _customer(contract_end_date=None), TODAY) == []
     unknown = _customer(contract_known=False)  # the export had no 协议到期日期
-    assert ineligibility_reasons(offer, unknown, TODAY) == [
+    assert _details(offer, unknown) == [
         "协议情况未知（导出数据没有协议到期日期），无法确认不在协议期内"
     ]
     assert ineligibility_reasons(_offer(), unknown, TODAY) == []  # only a rule on the contract needs it
@@ -136,22 +144,22 @@ def test_a_plan_cheaper_than_the_current_one_waits_for_the_contract_to_end() -> 
     offer = _offer({"downgrade_out_of_contract": True}, monthly_price=Decimal("199.00"))
     running = TODAY + timedelta(days=400)
     [why] = ineligibility_reasons(offer, _customer(plan_fee=Decimal("299.00"), contract_end_date=running), TODAY)
-    assert "降档" in why and "协议期内" in why
+    assert "降档" in why.detail and "协议期内" in why.detail and "降档" in why.plain
     assert ineligibility_reasons(offer, _customer(plan_fee=Decimal("299.00"), contract_end_date=None), TODAY) == []
     assert ineligibility_reasons(offer, _customer(plan_fee=Decimal("129.00"), contract_end_date=running), TODAY) == []
     unknown = _customer(plan_fee=Decimal("299.00"), contract_known=False)
-    assert ineligibility_reasons(offer, unknown, TODAY) == [
+    assert _details(offer, unknown) == [
         "协议情况未知（导出数据没有协议到期日期），无法确认不在协议期内"
     ]
 
 
 def test_an_unknown_plan_fee_satisfies_no_plan_fee_rule() -> None:
     unknown = _customer(plan_fee=None)
-    assert ineligibility_reasons(_offer({"plan_fee": {"min": 0}}), unknown, TODAY) == [
+    assert _details(_offer({"plan_fee": {"min": 0}}), unknown) == [
         "当前套餐月费未知，无法确认是否在 0– 元之间"
     ]
     for ratio in ({"min_plan_fee_ratio": 0.0}, {"max_plan_fee_ratio": 100.0}):
-        assert ineligibility_reasons(_offer(ratio), unknown, TODAY) == [
+        assert _details(_offer(ratio), unknown) == [
             "当前套餐月费未知，无法确认 129.00 元与当前月费相比是否合适"
         ]
     assert ineligibility_reasons(_offer(), unknown, TODAY) == []  # offers without a fee rule stay open

@@ -617,3 +617,24 @@ def test_a_reason_the_customer_denies_is_forgotten_and_asked_again_or_replaced()
     assert insisting.state.reason == "reason_poor_service" and "utter_reason_misheard" not in [
         line.response for line in insisting.lines
     ]
+
+
+@pytest.mark.parametrize("intent", ["ask_offer_details", "affirm", "nlu_fallback"])
+def test_anything_else_after_an_offer_asks_for_the_next_one_not_the_same_details(intent: str) -> None:
+    facts = _customer(100, 3000, 128)
+    state = FlowState(reason="reason_price_high", need="rational", reason_status="confirmed", replies=2,
+                      proposed=["DWN-59"], on_table="DWN-59", last_step="propose")
+    asked = decide(state, Message(intent, "none", "还有别的吗"), Identity(facts=facts))
+    assert asked.propose == ["DWN-29"] and asked.enrol is None and asked.state.pending is None
+    twice = decide(asked.state, Message(intent, "none", "还有其他的吗"), Identity(facts=facts))
+    assert twice.propose == [] and "utter_offer_details" not in [line.response for line in twice.lines]
+
+
+def test_a_product_the_customer_may_not_have_is_refused_in_plain_words_not_the_rule() -> None:
+    blocked = replace(_offer("UPG-99", "升级政企商务99元套餐", "套餐升级", 99, ["reason_company_number"]), eligible=False,
+                      why_not=("99.00 元不到当前 99.00 元的 1.1 倍，不算升级",),
+                      why_not_plain=("它和您现在的套餐价位差不多，算不上升级，按规定不能这样改",))
+    facts = replace(_customer(300, 9000, 99), offers=(*CATALOGUE, blocked))
+    asked = decide(FlowState(replies=1), Message("ask_offer_details", "none", "政企商务99元套餐能办吗"), Identity(facts=facts))
+    [line] = [line for line in asked.lines if line.response == "utter_offer_not_eligible"]
+    assert line.params["why_not"] == "它和您现在的套餐价位差不多，算不上升级，按规定不能这样改"

@@ -51,6 +51,25 @@ class Range:
 
 
 @dataclass(frozen=True)
+class Ineligibility:
+    """One rule a customer fails: `detail` for agents, trainees and the desk (the rule and the figures),
+    `plain` for the customer (what it means for them, never a ratio or a band of the catalogue's rules)."""
+
+    detail: str
+    plain: str
+
+
+def _day(value: date | None) -> str:
+    return "" if value is None else f"{value.year}年{value.month}月{value.day}日"
+
+
+def _band_words(band: Range) -> str:
+    if band.min is not None and band.max is not None:
+        return f"{band.min:g}到{band.max:g}元"
+    return f"{band.min:g}元及以上" if band.min is not None else f"{band.max:g}元及以下"
+
+
+@dataclass(frozen=True)
 class EligibilityRules:
     min_tenure_months: int | None = None  # 网龄 at least
     credit_levels: tuple[int, ...] | None = None  # 星级 allowed
@@ -169,57 +188,92 @@ def contract_running(customer: Customer, today: date) -> bool:
     return customer.contract_end_date is not None and customer.contract_end_date > today
 
 
-def _plan_fee_reasons(rules: EligibilityRules, offer: Offer, customer: Customer) -> list[str]:
+def _plan_fee_reasons(rules: EligibilityRules, offer: Offer, customer: Customer) -> list[Ineligibility]:
     """The plan-fee rules `customer` fails; an unknown fee (not in the export) satisfies none of them."""
     fee = None if customer.plan_fee is None else Decimal(customer.plan_fee)
+    unknown_fee = "需要先核实您现在的套餐月费"
     problems = []
     if rules.plan_fee is not None:
         if fee is None:
-            problems.append(f"当前套餐月费未知，无法确认是否在 {rules.plan_fee} 元之间")
+            problems.append(Ineligibility(f"当前套餐月费未知，无法确认是否在 {rules.plan_fee} 元之间", unknown_fee))
         elif not rules.plan_fee.contains(float(fee)):
-            problems.append(f"当前套餐 {fee} 元，需在 {rules.plan_fee} 元之间")
+            problems.append(Ineligibility(
+                f"当前套餐 {fee} 元，需在 {rules.plan_fee} 元之间",
+                f"这个方案面向月租{_band_words(rules.plan_fee)}的套餐用户",
+            ))
     if offer.monthly_price is None or (rules.min_plan_fee_ratio is None and rules.max_plan_fee_ratio is None):
         return problems
     price = Decimal(offer.monthly_price)
     if fee is None:
-        return [*problems, f"当前套餐月费未知，无法确认 {price} 元与当前月费相比是否合适"]
+        return [*problems, Ineligibility(f"当前套餐月费未知，无法确认 {price} 元与当前月费相比是否合适", unknown_fee)]
     if rules.min_plan_fee_ratio is not None and price < fee * Decimal(str(rules.min_plan_fee_ratio)):
-        problems.append(f"{price} 元不到当前 {fee} 元的 {rules.min_plan_fee_ratio} 倍，不算升级")
+        problems.append(Ineligibility(
+            f"{price} 元不到当前 {fee} 元的 {rules.min_plan_fee_ratio} 倍，不算升级",
+            "它和您现在的套餐价位差不多，算不上升级，按规定不能这样改",
+        ))
     if rules.max_plan_fee_ratio is not None and price > fee * Decimal(str(rules.max_plan_fee_ratio)):
-        problems.append(f"{price} 元超过当前 {fee} 元的 {rules.max_plan_fee_ratio} 倍")
+        problems.append(Ineligibility(
+            f"{price} 元超过当前 {fee} 元的 {rules.max_plan_fee_ratio} 倍",
+            "它比您现在的套餐贵出太多，不适合直接换过去",
+        ))
     return problems
 
 
-def ineligibility_reasons(offer: Offer, customer: Customer, today: date) -> list[str]:
-    """Why `customer` may not get `offer` (empty: eligible), in words an agent can repeat."""
+def ineligibility_reasons(offer: Offer, customer: Customer, today: date) -> list[Ineligibility]:
+    """Why `customer` may not get `offer` (empty: eligible), for agents and for the customer."""
     rules = parse_eligibility(offer.eligibility, f"offer {offer.code} eligibility")
-    problems: list[str] = []
+    problems: list[Ineligibility] = []
     if not offer.active:
-        problems.append("优惠已下架")
+        problems.append(Ineligibility("优惠已下架", "这个优惠已经下架了"))
     if rules.min_tenure_months is not None and customer.tenure_months < rules.min_tenure_months:
-        problems.append(f"网龄 {customer.tenure_months} 个月，需满 {rules.min_tenure_months} 个月")
+        problems.append(Ineligibility(
+            f"网龄 {customer.tenure_months} 个月，需满 {rules.min_tenure_months} 个月",
+            f"需要在网满{rules.min_tenure_months}个月才能办理（您目前在网{customer.tenure_months}个月）",
+        ))
     if rules.credit_levels is not None and customer.credit_level not in rules.credit_levels:
-        problems.append(f"信用等级 {customer.credit_level} 星，需为 {_listing(rules.credit_levels)} 星")
+        problems.append(Ineligibility(
+            f"信用等级 {customer.credit_level} 星，需为 {_listing(rules.credit_levels)} 星",
+            "您号码目前的信用星级还达不到这个优惠的办理条件",
+        ))
     if rules.requires_broadband is not None and customer.has_broadband != rules.requires_broadband:
-        problems.append("仅限宽带用户" if rules.requires_broadband else "仅限未办宽带的用户")
+        problems.append(
+            Ineligibility("仅限宽带用户", "它只面向已经办了宽带的用户")
+            if rules.requires_broadband
+            else Ineligibility("仅限未办宽带的用户", "它只面向还没有办宽带的用户，您已经有宽带了")
+        )
     if rules.network_types is not None and customer.network_type not in rules.network_types:
-        problems.append(f"终端制式 {customer.network_type}，需为 {_listing(rules.network_types)}")
+        problems.append(Ineligibility(
+            f"终端制式 {customer.network_type}，需为 {_listing(rules.network_types)}",
+            f"需要{_listing(rules.network_types)}手机才能用",
+        ))
     if rules.min_device_months is not None and customer.device_months < rules.min_device_months:
-        problems.append(f"终端使用 {customer.device_months} 个月，需满 {rules.min_device_months} 个月")
+        problems.append(Ineligibility(
+            f"终端使用 {customer.device_months} 个月，需满 {rules.min_device_months} 个月",
+            f"手机用满{rules.min_device_months}个月才能办（您这部用了{customer.device_months}个月）",
+        ))
     if rules.statuses is not None and customer.status not in rules.statuses:
-        problems.append(f"号码状态 {customer.status}，需为 {_listing(rules.statuses)}")
+        problems.append(Ineligibility(
+            f"号码状态 {customer.status}，需为 {_listing(rules.statuses)}",
+            f"号码现在是「{customer.status}」状态，恢复正常后才能办理",
+        ))
     downgrade = (
         rules.downgrade_out_of_contract
         and offer.monthly_price is not None
         and customer.plan_fee is not None
         and offer.monthly_price < customer.plan_fee
     )
+    end = customer.contract_end_date
     if (rules.out_of_contract or downgrade) and not customer.contract_known:
-        problems.append("协议情况未知（导出数据没有协议到期日期），无法确认不在协议期内")
+        problems.append(Ineligibility(
+            "协议情况未知（导出数据没有协议到期日期），无法确认不在协议期内", "需要先核实您的协议情况"
+        ))
     elif rules.out_of_contract and contract_running(customer, today):
-        problems.append(f"协议期内（{customer.contract_end_date} 到期）不可办理")
+        problems.append(Ineligibility(f"协议期内（{end} 到期）不可办理", f"协议期内（{_day(end)}到期）不能办理"))
     elif downgrade and contract_running(customer, today):
-        problems.append(f"比现在的套餐便宜，属于降档：协议期内（{customer.contract_end_date} 到期）不可办理")
+        problems.append(Ineligibility(
+            f"比现在的套餐便宜，属于降档：协议期内（{end} 到期）不可办理",
+            f"它比您现在的套餐便宜，属于降档，协议期内（{_day(end)}到期）不能办理",
+        ))
     return problems + _plan_fee_reasons(rules, offer, customer)
 
 

@@ -45,6 +45,7 @@ class OfferFacts:
     rules: SuitabilityRules
     eligible: bool
     why_not: tuple[str, ...] = ()  # why this customer may not have it, in words an agent can repeat
+    why_not_plain: tuple[str, ...] = ()  # the same, in words for the customer (no rule figures)
 
     @property
     def binds(self) -> bool:
@@ -103,7 +104,8 @@ def offer_facts(offer: Offer, customer: Customer, today: date) -> OfferFacts:
         facts=dict(offer.facts or {}),
         rules=parse_suitability(offer.suitability, f"offer {offer.code} suitability"),
         eligible=not why_not,
-        why_not=tuple(why_not),
+        why_not=tuple(problem.detail for problem in why_not),
+        why_not_plain=tuple(problem.plain for problem in why_not),
     )
 
 
