@@ -638,3 +638,21 @@ def test_a_product_the_customer_may_not_have_is_refused_in_plain_words_not_the_r
     asked = decide(FlowState(replies=1), Message("ask_offer_details", "none", "政企商务99元套餐能办吗"), Identity(facts=facts))
     [line] = [line for line in asked.lines if line.response == "utter_offer_not_eligible"]
     assert line.params["why_not"] == "它和您现在的套餐价位差不多，算不上升级，按规定不能这样改"
+
+
+@pytest.mark.parametrize("text", ["我这个59的里面有多少分钟啊 我怕打超了", "59的繼續用划算嗎", "我现在的套餐流量多少"])
+def test_a_question_about_the_plan_the_customer_is_on_is_answered_from_the_account(text: str) -> None:
+    facts = replace(_customer(180, 3072, 59), plan_name="天翼畅享59元套餐")
+    asked = decide(FlowState(replies=1), Message("ask_product_fact", "none", text), Identity(facts=facts))
+    [line] = asked.lines
+    assert line.response == "utter_own_plan" and line.params["plan_name"] == "天翼畅享59元套餐"
+    assert line.params["plan_fee"] == "每月59元" and "180分钟" in line.params["usage"]
+    assert "3.0GB" in line.params["usage"] and line.params["allowance"].startswith("按套餐介绍：")
+    assert asked.propose == [] and asked.state.pending is None and asked.open_tickets == []
+
+
+def test_a_price_that_is_not_the_customers_own_plan_still_names_the_product() -> None:
+    facts = replace(_customer(100, 3000, 128), plan_name="5G畅享129元融合套餐")
+    asked = decide(FlowState(replies=1), Message("ask_offer_details", "none", "59的那个多少流量"), Identity(facts=facts))
+    assert [line.response for line in asked.lines] != ["utter_own_plan"]
+    assert asked.state.discussed == "DWN-59"

@@ -110,13 +110,19 @@ def _by_type(text: str, offers: Sequence[OfferFacts]) -> OfferFacts | None:
 
 
 def resolve_choice(
-    text: str, proposed: Sequence[OfferFacts], catalogue: Sequence[OfferFacts], *, eligible_only: bool = True
+    text: str,
+    proposed: Sequence[OfferFacts],
+    catalogue: Sequence[OfferFacts],
+    *,
+    eligible_only: bool = True,
+    own_fee: Decimal | None = None,
 ) -> Choice:
     """The offer `text` picks: among those proposed (latest last) first, then anywhere in the catalogue
     (only offers the customer may have, unless `eligible_only` is False: then the caller says why not).
 
     Nothing named: the latest proposal (「好，就办这个」), `named` False. A message that commits to nothing
-    picks nothing.
+    picks nothing. A price equal to the customer's own plan fee (`own_fee`) is their plan (「我这个39的有多少
+    分钟」「129的继续用划算吗」), not a catalogue product of that price, unless such a product was put to them.
     """
     normalized = normalize_text(text)
     if NOT_A_COMMITMENT.search(normalized):
@@ -130,7 +136,8 @@ def resolve_choice(
         return Choice(None, True)  # 「第三个」 of two: ask which, never guess
     for rule in (_by_price, _by_name, _by_type):
         if picked is None:
-            picked = rule(normalized, proposed) or rule(normalized, candidates)
+            others = [o for o in candidates if own_fee is None or o.monthly_price != own_fee]
+            picked = rule(normalized, proposed) or rule(normalized, others if rule is _by_price else candidates)
     if picked is not None:
         return Choice(picked.code, True)
     return Choice(proposed[-1].code if proposed else None, False)

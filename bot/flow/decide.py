@@ -83,6 +83,8 @@ CONTRACT_QUESTION = re.compile(
 REASON_WORDS_KEPT = 200  # characters of the message a reason was told in, kept for a ticket opened later
 # 「还有别的吗」「有没有其他方案」 with an offer put: the next offer asked for, not the details of this one.
 OTHER_OFFER = re.compile(r"(还有|有没有|有无)(别的|其他|其它|更好的|更便宜的)(的)?(方案|套餐|优惠|选择|办法)?(吗|么|没|没有|呢|不)?[?？]?$")
+# 「我这个套餐有多少分钟」「我现在的卡划算吗」: a question about the plan the customer is on, not a product to sell.
+OWN_PLAN = re.compile(r"我(这个|现在|目前|原来)(的|这个)?(套餐|卡|号)|我的套餐|现在(用)?的(这个)?套餐")
 # 「那到期以后呢」「合约结束后能降吗」: what the customer can have once their own contract ends.
 AFTER_CONTRACT = re.compile(r"到期(以|之)?后|(合约|协议|合同)(结束|期满|完了)(以|之)?后?")
 # 「孝心卡是啥」: what a product is, answered with its description.
@@ -801,6 +803,9 @@ class _Turn:
         """A question about keeping the number, a named product, the offer on the table or a cheaper one, in
         whatever words the NLU filed it under: answered from data. False when it is about none of these."""
         state = self.state
+        if self.asks_about_own_plan():
+            self.own_plan()
+            return True
         if KEEP_NUMBER_WORDS.search(self.text) and self.facts is not None:
             put = next((o for o in map(self.offer, state.put()) if o is not None and o.type == KEEP_NUMBER_TYPE), None)
             if put is not None and self.named_offer() is None:
@@ -975,9 +980,39 @@ class _Turn:
             return
         self.choose()  # says 「不着急」 and, when they asked to be told, opens the reason's follow-up promise
 
+    def own_fee(self) -> Decimal | None:
+        return self.facts.plan_fee if self.facts is not None else None
+
+    def asks_about_own_plan(self) -> bool:
+        """「我这个39的里面有多少分钟」「129的继续用划算吗」: the plan they are on, named or priced as theirs."""
+        facts = self.facts
+        if facts is None or not facts.plan_name or self.named_offer() is not None:
+            return False
+        fee = facts.plan_fee
+        priced = fee is not None and re.search(rf"(?<![\d.]){fee.normalize():f}(\.0+)?\s*(元|块)?\s*(的|那|套餐)", self.text)
+        return bool(OWN_PLAN.search(self.text) or priced)
+
+    def own_plan(self) -> None:
+        """What their plan includes (from its catalogue entry, when there is one) and what they used last month
+        (from the account), so that they can judge it themselves; an allowance not on record is not guessed."""
+        facts = self.facts
+        assert facts is not None and facts.plan_name
+        twin = facts.own_plan_offer()
+        allowance = f"按套餐介绍：{twin.description.split('；')[0].rstrip('。')}。" if twin is not None else (
+            "套餐里具体包含多少分钟和流量，我这边看不到明细，需要的话我帮您核实。"
+        )
+        used = []
+        if facts.mou is not None:
+            used.append(f"通话约{facts.mou}分钟")
+        if facts.dou_mb is not None:
+            used.append(f"流量约{facts.dou_mb / 1024:.1f}GB")
+        usage = f"按账户记录，您最近一个月{'、'.join(used)}。" if used else ""
+        fee = f"每月{facts.plan_fee.normalize():f}元" if facts.plan_fee is not None else "月费我这边看不到"
+        self.say("utter_own_plan", plan_name=facts.plan_name, plan_fee=fee, allowance=allowance, usage=usage)
+
     def names_a_product(self) -> bool:
         catalogue = list(self.facts.offers) if self.facts is not None else []
-        return resolve_choice(self.message.text, [], catalogue, eligible_only=False).named
+        return resolve_choice(self.message.text, [], catalogue, eligible_only=False, own_fee=self.own_fee()).named
 
     def choose(self) -> None:
         state = self.state
@@ -993,7 +1028,7 @@ class _Turn:
             shown = [*shown, state.discussed]  # 「好，就办这个」 right after asking about it
         put = [o for o in (self.offer(code) for code in shown) if o is not None and o.code not in state.rejected]
         catalogue = self.facts.offers if self.facts is not None else ()
-        choice = resolve_choice(self.message.text, put, catalogue, eligible_only=False)
+        choice = resolve_choice(self.message.text, put, catalogue, eligible_only=False, own_fee=self.own_fee())
         offer = self.offer(choice.code)
         if offer is None:
             self.say("utter_which_offer")
@@ -1058,7 +1093,7 @@ class _Turn:
             return
         if yes and not is_non_commitment(self.message.text):
             put = [o for o in (self.offer(c) for c in state.put()) if o is not None]
-            choice = resolve_choice(self.message.text, put, self.facts.offers if self.facts else ())
+            choice = resolve_choice(self.message.text, put, self.facts.offers if self.facts else (), own_fee=self.own_fee())
             if choice.named and choice.code != code:
                 state.pending = None
                 self.choose()
@@ -1173,7 +1208,7 @@ class _Turn:
             return None
         put = [o for o in (self.offer(code) for code in self.state.put()) if o is not None]
         catalogue = [o for o in self.facts.offers if o.type != "话费补偿"]
-        named = resolve_choice(self.message.text, put, catalogue, eligible_only=False)
+        named = resolve_choice(self.message.text, put, catalogue, eligible_only=False, own_fee=self.own_fee())
         return self.offer(named.code) if named.named else None
 
     def offer_asked_about(self) -> OfferFacts | None:

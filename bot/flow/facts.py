@@ -81,9 +81,17 @@ class CustomerFacts:
     offers: tuple[OfferFacts, ...] = field(default_factory=tuple)
     # Tickets still open from earlier conversations, by kind: the same problem told again is that ticket.
     open_tickets: dict[str, TicketPromise] = field(default_factory=dict)
+    plan_name: str | None = None  # the plan the customer is on (「孝心卡39元套餐」)
 
     def offer(self, code: str | None) -> OfferFacts | None:
         return next((offer for offer in self.offers if offer.code == code), None)
+
+    def own_plan_offer(self) -> OfferFacts | None:
+        """The catalogue entry of the plan the customer is on (「改签孝心卡39元套餐」 for 「孝心卡39元套餐」): what
+        their plan includes is its description's first clause."""
+        if not self.plan_name:
+            return None
+        return next((o for o in self.offers if self.plan_name in o.name), None)
 
     def usage(self) -> dict[str, float]:
         """The latest month in the measures suitability bands use."""
@@ -135,6 +143,7 @@ def load_customer_facts(session: Session, customer: Customer, today: date, churn
         churn_band=churn_band,
         offers=tuple(offer_facts(offer, customer, today) for offer in offers),
         open_tickets=_open_tickets(session, customer.id),
+        plan_name=customer.plan_name,
     )
 
 
