@@ -656,3 +656,24 @@ def test_a_price_that_is_not_the_customers_own_plan_still_names_the_product() ->
     asked = decide(FlowState(replies=1), Message("ask_offer_details", "none", "59的那个多少流量"), Identity(facts=facts))
     assert [line.response for line in asked.lines] != ["utter_own_plan"]
     assert asked.state.discussed == "DWN-59"
+
+
+@pytest.mark.parametrize(
+    ("earlier", "text", "steps"),
+    [
+        (None, "转移动要怎么弄 你告诉我步骤", "utter_how_to_leave_port"),
+        (None, "过户要啥手续", "utter_how_to_leave_transfer"),
+        (None, "单位的号转到我个人名下要带什么材料", "utter_how_to_leave_transfer"),
+        ("宽带我不要了，给我拆了", "流程呢？", "utter_how_to_leave_broadband"),
+    ],
+)
+def test_the_steps_given_are_those_of_what_the_customer_means_to_do(earlier: str | None, text: str, steps: str) -> None:
+    facts = _customer(90, 900, 60)
+    state = FlowState(replies=1)
+    if earlier is not None:
+        state = decide(state, Message("request_cancel", "none", earlier), Identity(facts=facts)).state
+    asked = decide(state, Message("ask_how_to_leave", "none", text), Identity(facts=facts))
+    responses = [line.response for line in asked.lines]
+    assert steps in responses and not {"utter_how_to_leave_cancel"} & set(responses) - {steps}
+    if steps == "utter_how_to_leave_transfer":
+        assert "utter_probe_reason" not in responses and asked.outcome is None

@@ -53,9 +53,11 @@ FACT_WORDS: tuple[tuple[str, str], ...] = (
     ("什么时候", "effective"), ("手机", "device"), ("终端", "device"),
 )
 # What a question about leaving is about.
-LEAVE_TOPICS: tuple[tuple[str, str], ...] = (
-    ("携号", "port"), ("转网", "port"), ("携转", "port"), ("宽带", "broadband"), ("还光猫", "broadband"),
-    ("拆", "broadband"), ("销户", "cancel"), ("销号", "cancel"), ("注销", "cancel"),
+LEAVE_TOPICS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"过户|转(给|到)?(我)?(个人|家人|别人|单位)|(改|转|过)(成|到)?.{0,4}名下|换机主"), "transfer"),
+    (re.compile(r"携号|转网|携转|转(到|去)?(移动|联通|广电)|转出去|换(个)?运营商"), "port"),
+    (re.compile(r"宽带|还光猫|拆"), "broadband"),
+    (re.compile(r"销户|销号|注销"), "cancel"),
 )
 # The commitment line of a ticket that is not the reason's own fix.
 COMMIT_RESPONSES: dict[str, str] = {
@@ -469,6 +471,9 @@ class _Turn:
     def remember_entities(self) -> None:
         if SMS_NEED.search(self.text):
             self.state.needs_sms = True
+        if LEAVING.search(self.text) or self.message.intent in ("request_cancel", "ask_how_to_leave"):
+            # 「宽带不要了」 then 「流程呢？」: the steps asked for are those of what they said they would drop
+            self.state.leave_topic = self.leave_topic() or self.state.leave_topic
         if self.message.intent in ("reason_relocation", "ask_coverage"):
             self.state.place = self.place() or self.state.place
         entities = self.message.entities
@@ -1356,10 +1361,14 @@ class _Turn:
             return
         self.follow_up_on(self.open_fix() or next(iter(state.tickets), None) or self.decision.open_tickets[0])
 
+    def leave_topic(self) -> str | None:
+        """What the message is about leaving by (port, transfer, broadband, cancel), if it names it."""
+        return next((topic for words, topic in LEAVE_TOPICS if words.search(self.text)), None)
+
     def ask_how_to_leave(self) -> None:
         """How to cancel or port out, answered plainly; after offers were refused this is the customer leaving."""
         state = self.state
-        named = next((t for word, t in LEAVE_TOPICS if word in self.text), None)
+        named = self.leave_topic()
         if named is None and self.open_fix() is not None and not PROCEDURE.search(self.text):
             self.insist_on_fix()  # 「能修吗？要多久？」 is about the promised fix, not about leaving
             return
@@ -1367,6 +1376,8 @@ class _Turn:
         state.leave_topic = topic
         self.say(f"utter_how_to_leave_{topic}")
         state.last_step = "how_to_leave"
+        if topic == "transfer":
+            return  # the number stays with the operator: nobody is leaving, nothing to probe or to lose
         if state.reason is None and state.vague_probes == 0 and not state.offers_refused:
             # 「在吗 我想问下销户」 first thing: answered, and then asked why, once (seed 000: the reason first).
             state.vague_probes = 1
