@@ -677,3 +677,28 @@ def test_the_steps_given_are_those_of_what_the_customer_means_to_do(earlier: str
     assert steps in responses and not {"utter_how_to_leave_cancel"} & set(responses) - {steps}
     if steps == "utter_how_to_leave_transfer":
         assert "utter_probe_reason" not in responses and asked.outcome is None
+
+
+def test_thinking_it_over_unread_by_the_nlu_is_time_to_think_not_a_request_to_rephrase() -> None:
+    unsure = Message("nlu_fallback", "none", "算了 我再想想吧", guess="accept_offer")
+    thinking = decide(FlowState(replies=1), unsure, Identity(facts=_customer(90, 900, 60)))
+    assert [line.response for line in thinking.lines] == ["utter_take_your_time"] and thinking.enrol is None
+
+
+@pytest.mark.parametrize("intent", ["accept_offer", "inform_phone", "nlu_fallback"])
+def test_88_takes_leave_whatever_the_nlu_read_but_an_88_yuan_plan_is_no_goodbye(intent: str) -> None:
+    bye = decide(FlowState(replies=3), Message(intent, "none", "好 就这样 88"), Identity(facts=_customer(90, 900, 60)))
+    assert "utter_ask_how_to_help" not in [line.response for line in bye.lines] and bye.state.pending is None
+    assert bye.state.closed or any(line.response.startswith("utter_goodbye") for line in bye.lines)
+    from bot.flow.decide import GOODBYE_WORDS
+
+    assert GOODBYE_WORDS.search("88元那个") is None and GOODBYE_WORDS.search("188的套餐") is None
+
+
+def test_what_leaving_costs_is_the_penalty_question_not_a_compensation_claim() -> None:
+    from datetime import date
+
+    bound = replace(_customer(90, 900, 60), contract_running=True, contract_end=date(2027, 3, 18))
+    asked = decide(FlowState(replies=1), Message("request_compensation", "none", "现在退掉要赔多少钱"), Identity(facts=bound))
+    assert "utter_contract_penalty_check" in [line.response for line in asked.lines]
+    assert "compensation_review" not in asked.open_tickets

@@ -92,7 +92,8 @@ AFTER_CONTRACT = re.compile(r"到期(以|之)?后|(合约|协议|合同)(结束|
 # 「孝心卡是啥」: what a product is, answered with its description.
 WHAT_IS = re.compile(r"是啥|是什么|啥是|什么是|介绍一下|讲讲|说说")
 # 「违约金多少」 about the customer's own contract (「这个方案提前取消要违约金吗」 is about the offer: THE_OFFER).
-PENALTY = re.compile(r"违约金|解约金|提前解约|毁约")
+# 「现在退掉要赔多少钱」 asks what leaving costs them, not for amends.
+PENALTY = re.compile(r"违约金|解约金|提前解约|毁约|(退|销|拆|解约|转网|不用|不要).{0,6}(要|得)?赔(多少|钱|吗)")
 THE_OFFER = re.compile(r"这个|那个|这套|方案|套餐|优惠")
 # 「那还是保号吧」「给我办千兆的」: a choice, whatever intent the words were filed under.
 CHOOSING = re.compile(r"吧|就办|给我办|帮我办|办个|改成|换成|就要|我要|要这个|办这个")
@@ -100,15 +101,15 @@ CHOOSING = re.compile(r"吧|就办|给我办|帮我办|办个|改成|换成|就�
 # 「不为什么，就是想销」: the words say there is no reason to tell, whatever reason the NLU read into them.
 NO_REASON = re.compile(r"不为什么|没(有)?(什么|啥)?(特别的)?(原因|理由)|不想说(原因|为什么)?")
 # A short message of thanks or goodbye (「谢谢，拜拜」): a closing, however unsure the NLU was of it.
-CLOSING_WORDS = re.compile(r"谢谢|多谢|感谢|谢了|拜拜|再见|88")
-GOODBYE_WORDS = re.compile(r"拜拜|再见|88")
+CLOSING_WORDS = re.compile(r"谢谢|多谢|感谢|谢了|拜拜|再见|(?<!\d)88(?![\d元块])")
+GOODBYE_WORDS = re.compile(r"拜拜|再见|(?<!\d)88(?![\d元块])")
 # 「没有别的原因」「没别的了」: the answer to the probe that confirms the reason already heard.
 # 「我没说你们态度不好」: the reason the bot heard is denied (a different one may follow in the same message).
 # 「我不是说过了吗」「我还没说完」 are not.
 MISHEARD = re.compile(r"(没|没有|不是)(说|讲)(?!过了|了|完)|不是这个(意思|原因)|你(理解|听)错了")
 NO_OTHER_REASON = re.compile(r"没(有)?(别的|其他|其它)(原因|了)?|就(是)?(这个|这些)原因|就这(一)?个原因")
 HOW_TO_GET = re.compile(r"(那个|这个|的)(要)?(怎么|咋|如何)(办|弄|开通|申请|改)")
-PROCEDURE = re.compile(r"流程|手续|要带什么|怎么(办理|操作)(销户|销号|携号|转网|拆机)|去哪(里)?办")
+PROCEDURE = re.compile(r"流程|手续|要带什么|怎么(办理|操作)(销户|销号|携号|转网|拆机)|去哪(里)?办|(查|查询).{0,4}资格")
 DECLINE = re.compile(r"不用了|算了|不要了|不需要了|不办了")
 # A whole message that is only a yes (「确认」「好的」「對」): unambiguous as the answer to a confirmation question,
 # whatever confidence the NLU gave a word that short.
@@ -344,6 +345,11 @@ class _Turn:
             self.message = message = replace(message, intent=intent)
         elif intent in QUESTION_INTENTS | YES_INTENTS | {FALLBACK_INTENT} and state.put() and OTHER_OFFER.search(self.text):
             intent = "ask_offer"  # 「还有别的吗」 after an offer asks for another one
+            self.message = message = replace(message, intent=intent)
+        elif intent in YES_INTENTS | {"inform_phone", FALLBACK_INTENT} and len(self.text) <= 12 and GOODBYE_WORDS.search(
+            self.text
+        ):
+            intent = "goodbye"  # 「好 就这样 88」 takes leave; it accepts nothing and is no number
             self.message = message = replace(message, intent=intent)
         if intent != FALLBACK_INTENT:
             state.fallbacks = 0
@@ -1496,6 +1502,10 @@ class _Turn:
     def not_understood(self) -> None:
         state = self.state
         guess = self.message.guess
+        if is_non_commitment(self.message.text) and not QUESTION.search(self.text):
+            self.say("utter_take_your_time")  # 「算了 我再想想吧」: time to think, in any words, never 「请换个说法」
+            state.last_step = "wait"
+            return
         if len(self.text) <= 8 and CLOSING_WORDS.search(self.text):
             self.closing_words("goodbye" if GOODBYE_WORDS.search(self.text) else "thank")
             return
