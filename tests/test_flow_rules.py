@@ -702,3 +702,21 @@ def test_what_leaving_costs_is_the_penalty_question_not_a_compensation_claim() -
     asked = decide(FlowState(replies=1), Message("request_compensation", "none", "现在退掉要赔多少钱"), Identity(facts=bound))
     assert "utter_contract_penalty_check" in [line.response for line in asked.lines]
     assert "compensation_review" not in asked.open_tickets
+
+
+def test_a_ticket_is_withdrawn_only_when_the_customer_says_which_or_there_is_one() -> None:
+    facts = _customer(300, 9000, 99)
+    two = FlowState(reason="reason_device_problem", need="rational", reason_status="confirmed", replies=3, tickets={
+        "network_repair": TicketPromise(id="20", due="12月8日 18:00前"),
+        "device_repair": TicketPromise(id="21", due="12月8日 18:00前"),
+    })
+    named = decide(two, Message("request_cancel", "none", "那20那个单子取消掉吧"), Identity(facts=facts))
+    assert named.cancel == ["20"] and set(named.state.tickets) == {"device_repair"}
+    assert [line.params.get("ticket_id") for line in named.lines if line.response == "utter_ticket_cancelled"] == ["20"]
+    unnamed = decide(two, Message("request_cancel", "none", "单子撤了吧"), Identity(facts=facts))
+    assert unnamed.cancel == [] and set(unnamed.state.tickets) == set(two.tickets)
+    refused = FlowState(reason="reason_network_quality", need="rational", reason_status="confirmed", replies=3,
+                        tickets={"network_repair": TicketPromise(id="24", due="12月8日 18:00前"),
+                                 "compensation_review": TicketPromise(id="25", due="12月9日 18:00前")})
+    no_money = decide(refused, Message("request_compensation", "none", "我没要补偿 别搞错了"), Identity(facts=facts))
+    assert no_money.cancel == ["25"] and "network_repair" in no_money.state.tickets

@@ -87,6 +87,13 @@ REASON_WORDS_KEPT = 200  # characters of the message a reason was told in, kept 
 OTHER_OFFER = re.compile(r"(还有|有没有|有无)(别的|其他|其它|更好的|更便宜的)(的)?(方案|套餐|优惠|选择|办法)?(吗|么|没|没有|呢|不)?[?？]?$")
 # 「我这个套餐有多少分钟」「我现在的卡划算吗」: a question about the plan the customer is on, not a product to sell.
 OWN_PLAN = re.compile(r"我(这个|现在|目前|原来)(的|这个)?(套餐|卡|号)|我的套餐|现在(用)?的(这个)?套餐")
+# 「单子撤了吧」「20那个单子取消掉」「我没要补偿 别搞错了」: a ticket of this conversation taken back.
+CANCEL_TICKET = re.compile(
+    r"(单子|工单|单号|\d+(号)?那个).{0,8}(撤|取消|不要了|没用|作废)|撤(销|掉|了|回)?(那个|这个)?(单子|工单)"
+    r"|(没|不)(要|需要)(什么)?(补偿|赔偿|赔)"
+)
+# 「不是扣错了 扣的是对的」: no billing error after all (the complaint is the price).
+BILLED_RIGHT = re.compile(r"(不是|没有?)(扣错|多扣|乱扣|算错)|扣(的|得)(是)?(对的|没错)|账单(是)?对的|没扣错")
 # 「那到期以后呢」「合约结束后能降吗」: what the customer can have once their own contract ends.
 AFTER_CONTRACT = re.compile(r"到期(以|之)?后|(合约|协议|合同)(结束|期满|完了)(以|之)?后?")
 # 「孝心卡是啥」: what a product is, answered with its description.
@@ -119,7 +126,7 @@ QUESTION = re.compile(r"[?？]|吗|呢$|多少|几|怎么|是不是|会不会|�
 BRUSHED_OFF = re.compile(r"打发我|打发人|糊弄我|少来这套|别忽悠")
 COMPENSATION_WORDS = re.compile(r"补偿|赔偿|赔我|赔钱|赔不赔|赔多少|损失")
 # 「单号2什么时候答复」「2号工单」: the ticket the customer names by its number.
-TICKET_NUMBER = re.compile(r"(?:单号|工单|单子|编号)\D{0,3}?(\d{1,9})|(\d{1,9})\s*号?(?:工单|单子)")
+TICKET_NUMBER = re.compile(r"(?:单号|工单|单子|编号)\D{0,3}?(\d{1,9})|(\d{1,9})\s*号?(?:(?:那个|这个)\D{0,4}?)?(?:工单|单子)")
 NO_COMPENSATION = re.compile(r"(不要|不用|不是要|不稀罕|别给我)(什么)?(补偿|赔偿|赔钱|送)")
 # The home network's own equipment: its fault is one problem, told as a network fault or as a device fault.
 SIGNAL = re.compile(r"信号|5g|4g|没网|上不了网|断网")
@@ -230,6 +237,7 @@ class Decision:
     handoff: bool = False  # a person is to call back
     contact_phone: str | None = None  # where to call an unidentified person back (their own choice of number)
     words: str | None = None  # what a new ticket quotes when this message is not it (the SMS code typed)
+    cancel: list[str] = field(default_factory=list)  # numbers of this conversation's tickets the customer withdrew
 
     def say(self, response: str, **kwargs: Any) -> None:
         ticket, offer = kwargs.pop("ticket", None), kwargs.pop("offer", None)
@@ -375,6 +383,10 @@ class _Turn:
             state.last_step = "declined_confirmation"
         elif contact is not None:
             self.call_back_on(contact)
+        elif state.reason == "reason_billing_error" and BILLED_RIGHT.search(self.text):
+            self.billed_right(intent)
+        elif state.tickets and CANCEL_TICKET.search(self.text) and self.ticket_to_cancel() is not None:
+            self.cancel_ticket(self.ticket_to_cancel())  # type: ignore[arg-type]
         elif NO_COMPENSATION.search(self.text) or BRUSHED_OFF.search(self.text):
             if BRUSHED_OFF.search(self.text):
                 state.offers_refused = True
@@ -500,6 +512,37 @@ class _Turn:
     def told_need(self) -> str:
         """The need behind a reason; a reason told without a clear one is taken as wanting to be heard."""
         return self.message.need if self.message.need in ("emotional", "rational") else "emotional"
+
+    def ticket_to_cancel(self) -> str | None:
+        """The ticket of this conversation a withdrawal is about: the one it names (number, compensation, call-
+        back), else the only one held; None when several are held and none is named (nothing withdrawn on a guess)."""
+        named = self.ticket_asked_about()
+        if named is not None:
+            return named
+        return next(iter(self.state.tickets)) if len(self.state.tickets) == 1 else None
+
+    def cancel_ticket(self, kind: str) -> None:
+        """A ticket filed on a misreading (「单子撤了吧 我没说扣错钱」) is withdrawn and said to be; the reason it
+        was filed for is forgotten with it, so that the customer's own words decide what comes next."""
+        state = self.state
+        promise = state.tickets.pop(kind)
+        self.decision.cancel.append(promise.id)
+        strategy = self.strategy()
+        if strategy is not None and strategy.fix == kind:
+            state.reason, state.reason_status = None, "none"
+        self.say("utter_ticket_cancelled", ticket_id=promise.id)
+        state.last_step = "ticket_cancelled"
+
+    def billed_right(self, intent: str) -> None:
+        """「不是扣错了 扣的是对的」: no billing check; what they pay is the complaint (or the reason they name)."""
+        state = self.state
+        check = self.strategy().fix if self.strategy() is not None else None
+        if check and check in state.tickets:
+            self.cancel_ticket(check)
+        state.reason, state.reason_status = None, "none"
+        told = intent if intent in taxonomy.reason_intents() and intent != "reason_billing_error" else "reason_price_high"
+        self.message = replace(self.message, intent=told)
+        self.hear_reason(told)
 
     def misheard(self, intent: str) -> None:
         """「我没说你们态度不好，是网太慢」: the reason heard is forgotten; one told in its place is heard as the

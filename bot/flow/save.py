@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Conversation, Offer, OfferHistory, Ticket
+from bot.db.models.vocabulary import OPEN_TICKET_STATUSES
 from bot.db.queries import (
     create_ticket,
     forget_retention_outcome,
@@ -37,6 +38,7 @@ TICKET_TOPICS: dict[str, str] = {
     "callback": "人工回电",
 }
 ESCALATED_STATUS = "in_progress"
+CANCELLED_STATUS = "cancelled"  # a ticket the customer withdrew (filed on a misreading)
 
 
 def _offer_ids(session: Session, codes: set[str]) -> dict[str, int]:
@@ -114,6 +116,11 @@ def save(
         callback = _held(session, decision, "callback")
         if callback is not None and callback.customer_id is None:
             callback.contact_phone = decision.contact_phone  # a number given after the hand-off was booked
+    for number in decision.cancel:
+        withdrawn = session.get(Ticket, int(number))
+        if withdrawn is not None and withdrawn.status in OPEN_TICKET_STATUSES:
+            withdrawn.status = CANCELLED_STATUS
+            withdrawn.summary = f"{withdrawn.summary}\n客户撤销：{customer_words}"
     for kind in decision.escalate:
         ticket = _held(session, decision, kind)
         if ticket is not None:

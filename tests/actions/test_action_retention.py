@@ -255,3 +255,18 @@ async def test_a_new_rasa_session_ends_the_conversation_row_and_starts_another(a
     with session_scope(app_db) as session:
         rows = list(session.execute(select(Conversation).order_by(Conversation.id)).scalars())
         assert len(rows) == 2 and rows[0].ended_at is not None and rows[1].ended_at is None
+
+
+async def test_a_billing_check_filed_on_a_misreading_is_withdrawn_and_the_price_heard(app_db: str) -> None:
+    add_customer(app_db, PHONE, [Month(mou=40, dou_mb=500, arpu=39)] * 3, plan_fee=39)
+    first, flow = await _turn(None, "reason_billing_error", "这个号每个月还要扣三四十块钱 浪费", "rational")
+    (ticket,) = _tickets(app_db)
+    assert ticket.kind == "billing_check" and ticket.status == "open"
+    right, flow = await _turn(flow, "reason_billing_error", "不是扣错了 扣的是对的")
+    (ticket,) = _tickets(app_db)
+    assert ticket.status == "cancelled" and "客户撤销" in ticket.summary
+    said = " ".join(m["text"] for m in right.messages)
+    assert str(ticket.id) in said and "utter_ticket_cancelled" in right.responses
+    assert flow["reason"] == "reason_price_high" and "billing_check" not in flow["tickets"]
+    again, flow = await _turn(flow, "reason_price_high", "就是觉得不划算")
+    assert len(_tickets(app_db)) == 1  # nothing filed again
