@@ -720,3 +720,12 @@ def test_a_ticket_is_withdrawn_only_when_the_customer_says_which_or_there_is_one
                                  "compensation_review": TicketPromise(id="25", due="12月9日 18:00前")})
     no_money = decide(refused, Message("request_compensation", "none", "我没要补偿 别搞错了"), Identity(facts=facts))
     assert no_money.cancel == ["25"] and "network_repair" in no_money.state.tickets
+
+
+def test_a_new_fault_is_a_new_ticket_never_the_billing_check_already_held() -> None:
+    facts = _customer(300, 9000, 99)
+    state = FlowState(replies=3, tickets={"billing_check": TicketPromise(id="13", due="12月8日 11:00前")})
+    heard = decide(state, Message("reason_network_quality", "emotional", "另外家里宽带最近晚上特别卡"), Identity(facts=facts))
+    confirmed = decide(heard.state, Message("deny", "none", "没了，就这个。晚上八点到十一点最卡"), Identity(facts=facts))
+    assert confirmed.open_tickets == ["network_repair"] and confirmed.escalate == [] and confirmed.note == []
+    assert all(line.ticket != "billing_check" for line in confirmed.lines)

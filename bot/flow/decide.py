@@ -625,7 +625,13 @@ class _Turn:
         fixes = {s.fix for s in self.strategies.reasons.values() if s.fix}
         held = [kind for kind in [*self.state.tickets, *self.decision.open_tickets] if kind in fixes]
         own = self.strategy().fix if self.strategy() else None
-        return own if own in held else next(iter(held), None)  # 「能修吗」 is about the problem being talked about
+        if own in held:
+            return own  # 「能修吗」 is about the problem being talked about
+        if own in ("network_repair", "device_repair"):
+            # a new fault is a new ticket (「另外家里宽带晚上特别卡」 is not the billing check of yesterday), unless
+            # it is the same broken equipment told as the other kind of fault
+            return next((kind for kind in held if self.one_problem(own, kind)), None)
+        return next(iter(held), None)
 
     def one_problem(self, fix: str, held: str) -> bool:
         """A broken modem is a network fault to one customer and a device fault to another: one ticket."""
