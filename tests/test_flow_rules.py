@@ -729,3 +729,13 @@ def test_a_new_fault_is_a_new_ticket_never_the_billing_check_already_held() -> N
     confirmed = decide(heard.state, Message("deny", "none", "没了，就这个。晚上八点到十一点最卡"), Identity(facts=facts))
     assert confirmed.open_tickets == ["network_repair"] and confirmed.escalate == [] and confirmed.note == []
     assert all(line.ticket != "billing_check" for line in confirmed.lines)
+
+
+def test_the_number_of_a_held_ticket_asked_for_is_told_not_noted_into_it() -> None:
+    state = FlowState(replies=3, reason="reason_billing_error", need="rational", reason_status="confirmed", tickets={
+        "billing_check": TicketPromise(id="13", due="12月8日 11:00前"),
+        "compensation_review": TicketPromise(id="14", due="12月8日 11:00前"),
+    })
+    asked = decide(state, Message("ask_ticket_progress", "none", "还有个补偿的单子呢？那个号多少我忘了"),
+                   Identity(facts=_customer(300, 9000, 99)))
+    assert asked.note == [] and [line.ticket for line in asked.lines if line.ticket] == ["compensation_review"]

@@ -136,7 +136,7 @@ COMPLAINT_CHANNEL = re.compile(r"投诉(电话|热线|渠道|方式|途径)|(怎
 # 「打这个电话」「你们联系我 139…」: the number typed is where to call back, not an account to look up.
 CONTACT_CUE = re.compile(r"打(我|这个|这)?(的)?电话|打给我|联系我|回电|回个电话|回拨|联系电话|联系方式")
 # Words that ask when or how far a promise is, or its number (「多久」「修好了吗」「单号多少」), not something new about it.
-PROGRESS_WORDS = re.compile(r"多久|多长时间|什么时候|啥时候|何时|几天|几点|进度|怎么样了|好了没|修好|到哪|还要等|结果|单号|工单号|编号")
+PROGRESS_WORDS = re.compile(r"多久|多长时间|什么时候|啥时候|何时|几天|几点|进度|怎么样了|好了没|修好|到哪|还要等|结果|单号|工单号|编号|号(码)?(是)?多少")
 # What a question about a fault, a device or a bill being fixed talks about (「换光猫要钱吗」「师傅带新的吗」).
 FIX_WORDS = re.compile(r"修|换(个|台|新|一)|上门|师傅|光猫|路由器|机顶盒|设备|信号|网速|断网|账单|扣费|退(钱|款|费)")
 # 「那我还是转走吧」「好，销户吧」: a yes to leaving, whatever yes the NLU heard in it (「不转网了」 is not).
