@@ -1496,7 +1496,8 @@ class _Turn:
         """A number that is no account, typed where a call-back was offered or asked for in words: where to call
         the person back. Any other unknown number is a mistyped account number, and is asked again."""
         number = self.identity.unknown_number
-        if number and self.facts is None and (self.state.general_help_given or CONTACT_CUE.search(self.text)):
+        asked = self.state.general_help_given or self.state.last_step == "handoff"  # a contact number was asked for
+        if number and self.facts is None and (asked or CONTACT_CUE.search(self.text)):
             return number
         return None
 

@@ -234,6 +234,11 @@ async def test_a_contact_number_given_after_the_hand_off_goes_on_the_same_call_b
     assert contact.responses == ["utter_callback_contact"] and "139****5678" in contact.messages[0]["text"]
     (ticket,) = _tickets(app_db)
     assert (ticket.customer_id, ticket.contact_phone) == (None, "13912345678")
+    # the hand-off asked for a number: one typed bare is where to call, not an account to look up
+    handoff, bare = await _unidentified([("request_human", "转人工"), ("inform_phone", "13912340000")])
+    assert "请留" in handoff.messages[-1]["text"] or "留一个" in handoff.messages[-1]["text"]
+    assert bare.responses == ["utter_callback_contact"] and "utter_phone_unknown" not in bare.responses
+    assert _tickets(app_db)[-1].contact_phone == "13912340000"
 
 
 async def test_a_broken_database_gets_an_apology_not_a_crash(broken_db: str) -> None:
