@@ -739,3 +739,17 @@ def test_the_number_of_a_held_ticket_asked_for_is_told_not_noted_into_it() -> No
     asked = decide(state, Message("ask_ticket_progress", "none", "还有个补偿的单子呢？那个号多少我忘了"),
                    Identity(facts=_customer(300, 9000, 99)))
     assert asked.note == [] and [line.ticket for line in asked.lines if line.ticket] == ["compensation_review"]
+
+
+def test_a_customer_moving_abroad_is_offered_keeping_the_number_never_a_domestic_plan() -> None:
+    move = _offer("FUS-MOVE", "宽带免费移机", "融合业务", None, ["reason_relocation"])
+    fused = _offer("FUS-129", "5G畅享129元融合套餐", "融合业务", 129, ["reason_relocation"])
+    facts = replace(_customer(400, 20000, 169), offers=(*CATALOGUE, move, fused))
+    heard = decide(FlowState(), Message("reason_relocation", "rational", "要去澳洲一年，号码想留着收验证码"),
+                   Identity(facts=facts))
+    assert heard.state.abroad and heard.state.needs_sms
+    then = decide(heard.state, Message("deny", "none", "没别的了"), Identity(facts=facts))
+    assert [facts.offer(code).type for code in then.propose] == ["保号套餐"]
+    home = decide(FlowState(), Message("reason_relocation", "rational", "要搬到成都去了"), Identity(facts=facts))
+    moved = decide(home.state, Message("deny", "none", "没别的了"), Identity(facts=facts))
+    assert not home.state.abroad and moved.propose and facts.offer(moved.propose[0]).type == "融合业务"

@@ -94,6 +94,8 @@ CANCEL_TICKET = re.compile(
 )
 # 「不是扣错了 扣的是对的」: no billing error after all (the complaint is the price).
 BILLED_RIGHT = re.compile(r"(不是|没有?)(扣错|多扣|乱扣|算错)|扣(的|得)(是)?(对的|没错)|账单(是)?对的|没扣错")
+# Moving abroad (「签证下来了下月飞加拿大」): a domestic plan or broadband suits nobody there.
+ABROAD = re.compile(r"出国|国外|海外|境外|移民|留学|澳洲|澳大利亚|美国|加拿大|英国|日本|韩国|新加坡|欧洲|德国|法国|迪拜|新西兰")
 # 「那到期以后呢」「合约结束后能降吗」: what the customer can have once their own contract ends.
 AFTER_CONTRACT = re.compile(r"到期(以|之)?后|(合约|协议|合同)(结束|期满|完了)(以|之)?后?")
 # 「孝心卡是啥」: what a product is, answered with its description.
@@ -494,6 +496,8 @@ class _Turn:
             self.state.leave_topic = self.leave_topic() or self.state.leave_topic
         if self.message.intent in ("reason_relocation", "ask_coverage"):
             self.state.place = self.place() or self.state.place
+        if ABROAD.search(self.text) and "reason_relocation" in (self.message.intent, self.state.reason):
+            self.state.abroad = True
         entities = self.message.entities
         if entities.get("competitor"):
             self.state.competitor = str(entities["competitor"])
@@ -771,14 +775,7 @@ class _Turn:
                 self.general_help()
             return
         if self.may_propose():
-            offers = suitable_offers(
-                self.facts,  # type: ignore[arg-type]
-                self.strategies,
-                state.reason or "",
-                exclude={*state.proposed, *state.rejected},
-                first=not state.proposed,
-                needs_sms=state.needs_sms,
-            )
+            offers = self.reason_offers()
             if offers:
                 self.propose(offers[0])
                 return
@@ -842,6 +839,17 @@ class _Turn:
                 else:
                     self.say("utter_compare_saving", offer=offer.code)
         state.last_step = "propose"
+
+    def reason_offers(self) -> list[OfferFacts]:
+        """The offers the reason's strategy suits to this customer, not yet put or refused; none for a customer
+        moving abroad (keeping the number is what suits them)."""
+        state = self.state
+        if self.facts is None or state.abroad:
+            return []
+        return suitable_offers(
+            self.facts, self.strategies, state.reason or "", exclude={*state.proposed, *state.rejected},
+            first=not state.proposed, needs_sms=state.needs_sms,
+        )
 
     def keep_number(self, plan: OfferFacts | None = None) -> None:
         """The keep-number option (seed 002: 分析换号风险，建议保号留网): a plan for a light user, else advice."""
@@ -914,7 +922,7 @@ class _Turn:
             return None
         state = self.state
         return keep_number_plan(
-            self.facts, self.strategies, state.rejected, needs_sms=state.needs_sms, light_only=not asked
+            self.facts, self.strategies, state.rejected, needs_sms=state.needs_sms, light_only=not (asked or state.abroad)
         )
 
     def topic(self) -> str | None:
@@ -949,10 +957,7 @@ class _Turn:
             return
         before = len(self.decision.propose)
         if len(state.proposed) < 2:
-            offers = suitable_offers(
-                self.facts, self.strategies, state.reason, exclude={*state.proposed, *state.rejected},
-                first=not state.proposed, needs_sms=state.needs_sms,
-            )
+            offers = self.reason_offers()
             if offers:
                 self.propose(offers[0])
                 return
@@ -961,7 +966,7 @@ class _Turn:
             state.on_table = standing[-1]
             self.say("utter_still_best_offer", offer=standing[-1])
             state.last_step = "propose"
-        elif not state.keep_number_done and keep_number_plan(self.facts, self.strategies, needs_sms=state.needs_sms):
+        elif not state.keep_number_done and self.keep_number_plan():
             self.keep_number()
         if len(self.decision.propose) == before and not standing:
             self.no_better_offer()
