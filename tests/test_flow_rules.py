@@ -10,7 +10,7 @@ import pytest
 
 from bot import taxonomy
 from bot.db.offer_rules import parse_suitability
-from bot.flow.choice import resolve_choice
+from bot.flow.choice import Choice, resolve_choice
 from bot.flow.decide import Identity, Message, decide
 from bot.flow.facts import CustomerFacts, OfferFacts
 from bot.flow.offer_policy import keep_number_plan, suitable_offers
@@ -753,3 +753,19 @@ def test_a_customer_moving_abroad_is_offered_keeping_the_number_never_a_domestic
     home = decide(FlowState(), Message("reason_relocation", "rational", "要搬到成都去了"), Identity(facts=facts))
     moved = decide(home.state, Message("deny", "none", "没别的了"), Identity(facts=facts))
     assert not home.state.abroad and moved.propose and facts.offer(moved.propose[0]).type == "融合业务"
+
+
+@pytest.mark.parametrize("text", ["那就第二个吧", "就你说的第二个，免费提速500M那个"])
+def test_the_second_of_two_products_asked_about_is_the_one_chosen(text: str) -> None:
+    facts = _customer(300, 9000, 99)
+    state = FlowState(reason="reason_network_quality", need="rational", reason_status="confirmed", replies=3)
+    first = decide(state, Message("ask_offer_details", "none", "千兆宽带提速怎么收费"), Identity(facts=facts))
+    second = decide(first.state, Message("ask_offer_details", "none", "还有免费提速的吗，500M那个怎么样"),
+                    Identity(facts=facts))
+    assert second.state.mentioned == ["BB-1000M", "BB-500M"]
+    chose = decide(second.state, Message("accept_offer", "none", text), Identity(facts=facts))
+    assert chose.state.pending == "BB-500M" and chose.enrol is None
+
+
+def test_an_ordinal_beyond_what_was_told_and_naming_nothing_asks_which() -> None:
+    assert resolve_choice("第三个", [CATALOGUE[3], CATALOGUE[4]], CATALOGUE) == Choice(None, True)

@@ -132,12 +132,12 @@ def resolve_choice(
         (o for o in catalogue if o.eligible or not eligible_only), key=lambda o: (o.eligible, -(o.monthly_price or 0))
     )
     picked = _by_order(normalized, proposed)
-    if picked is None and any(word in normalized for word, _ in _ORDINALS):
-        return Choice(None, True)  # 「第三个」 of two: ask which, never guess
     for rule in (_by_price, _by_name, _by_type):
         if picked is None:
             others = [o for o in candidates if own_fee is None or o.monthly_price != own_fee]
             picked = rule(normalized, proposed) or rule(normalized, others if rule is _by_price else candidates)
     if picked is not None:
         return Choice(picked.code, True)
+    if any(word in normalized for word, _ in _ORDINALS):
+        return Choice(None, True)  # 「第三个」 of two, named no other way: ask which, never guess
     return Choice(proposed[-1].code if proposed else None, False)

@@ -96,6 +96,11 @@ CANCEL_TICKET = re.compile(
 BILLED_RIGHT = re.compile(r"(不是|没有?)(扣错|多扣|乱扣|算错)|扣(的|得)(是)?(对的|没错)|账单(是)?对的|没扣错")
 # Moving abroad (「签证下来了下月飞加拿大」): a domestic plan or broadband suits nobody there.
 ABROAD = re.compile(r"出国|国外|海外|境外|移民|留学|澳洲|澳大利亚|美国|加拿大|英国|日本|韩国|新加坡|欧洲|德国|法国|迪拜|新西兰")
+# Lines that present an offer to the customer (what 「第二个」 may point back at).
+PRESENTING = frozenset(
+    {"utter_propose_offer", "utter_retain_number", "utter_offer_details", "utter_offer_fact", "utter_still_best_offer"}
+)
+ORDINAL = re.compile(r"第[一二三1-3]|头一个")
 # 「那到期以后呢」「合约结束后能降吗」: what the customer can have once their own contract ends.
 AFTER_CONTRACT = re.compile(r"到期(以|之)?后|(合约|协议|合同)(结束|期满|完了)(以|之)?后?")
 # 「孝心卡是啥」: what a product is, answered with its description.
@@ -264,9 +269,11 @@ class _Turn:
                 self.state.tickets.setdefault(kind, promise.copy())
 
     # --- helpers --------------------------------------------------------------------------------------------
-    @property
-    def say(self) -> Any:
-        return self.decision.say
+    def say(self, response: str, **kwargs: Any) -> None:
+        offer = kwargs.get("offer")
+        if offer and response in PRESENTING and offer not in self.state.mentioned:
+            self.state.mentioned.append(offer)  # the order 「第二个」 counts in
+        self.decision.say(response, **kwargs)
 
     def offer(self, code: str | None) -> OfferFacts | None:
         return self.facts.offer(code) if self.facts is not None and code else None
@@ -1091,6 +1098,8 @@ class _Turn:
         shown = state.listed if state.last_step == "options" else state.put()
         if state.last_step == "offer_details" and state.discussed and state.discussed not in shown:
             shown = [*shown, state.discussed]  # 「好，就办这个」 right after asking about it
+        if ORDINAL.search(self.text) and len(state.mentioned) > len(shown):
+            shown = state.mentioned  # 「那就第二个吧」 after asking about two products: the order they were told in
         put = [o for o in (self.offer(code) for code in shown) if o is not None and o.code not in state.rejected]
         catalogue = self.facts.offers if self.facts is not None else ()
         choice = resolve_choice(self.message.text, put, catalogue, eligible_only=False, own_fee=self.own_fee())
@@ -1378,6 +1387,7 @@ class _Turn:
         )
         self.say("utter_keep_number_options", options=options)
         self.state.listed = [o.code for o in plans]
+        self.state.mentioned += [code for code in self.state.listed if code not in self.state.mentioned]
         self.state.last_step = "options"
         return True
 

@@ -51,6 +51,7 @@ class FlowState(BaseModel):
     pending: str | None = None  # the offer waiting for the customer's yes to the confirmation
     stay_asked: bool = False  # 「问题处理好之前先别急着销户」 said once
     discussed: str | None = None  # the offer the customer last asked about (「要续约吗」 refers to it)
+    mentioned: list[str] = Field(default_factory=list)  # offers put, listed or answered about, in the order told
     listed: list[str] = Field(default_factory=list)  # offers listed as options (「保号有哪几种」), in that order
     keep_number_done: bool = False  # the keep-number option was put (a plan, or the advice alone)
     keep_number_code: str | None = None  # the keep-number plan proposed, if any
