@@ -769,3 +769,11 @@ def test_the_second_of_two_products_asked_about_is_the_one_chosen(text: str) -> 
 
 def test_an_ordinal_beyond_what_was_told_and_naming_nothing_asks_which() -> None:
     assert resolve_choice("第三个", [CATALOGUE[3], CATALOGUE[4]], CATALOGUE) == Choice(None, True)
+
+
+def test_waiting_for_the_promised_call_in_distress_is_waiting_not_a_new_complaint() -> None:
+    state = FlowState(reason="reason_price_high", need="rational", reason_status="confirmed", replies=4,
+                      tickets={"callback": TicketPromise(id="25", due="12月7日 15:00前")})
+    waiting = decide(state, Message("reason_unresolved_problem", "emotional", "哎呀 说不清楚 等人给我打电话吧 我耳朵不好"),
+                     Identity(facts=_customer(90, 900, 39)))
+    assert waiting.open_tickets == [] and waiting.escalate == [] and waiting.state.reason == "reason_price_high"

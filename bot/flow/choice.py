@@ -18,7 +18,7 @@ from bot.nlu.text_normalization import normalize_text
 
 # Words that put a decision off or close the talk: never an acceptance, whatever the NLU read.
 NOT_A_COMMITMENT = re.compile(
-    r"等(你们|您|消息|通知|回复|结果|着|师傅|上门|回电|电话)|考虑|想想|再说|回头|商量|看看再|再看看|以后再|那就这样|就这样吧|先这样"
+    r"等(你们|您|人|消息|通知|回复|结果|着|师傅|上门|回电|电话)|考虑|想想|再说|回头|商量|看看再|再看看|以后再|那就这样|就这样吧|先这样"
     r"|再见|拜拜"
     r"|告诉我|通知我|联系我|回复我|再联系"
 )

@@ -100,6 +100,8 @@ ABROAD = re.compile(r"出国|国外|海外|境外|移民|留学|澳洲|澳大利
 PRESENTING = frozenset(
     {"utter_propose_offer", "utter_retain_number", "utter_offer_details", "utter_offer_fact", "utter_still_best_offer"}
 )
+# 「说不清楚 等人给我打电话吧」 with a ticket held: waiting for the promised call, whatever feeling comes with it.
+WAIT_FOR_CALL = re.compile(r"等(人|你们|您)?.{0,4}(打|回)(电话|过来)|等(人|你们)?(联系|回电)")
 ORDINAL = re.compile(r"第[一二三1-3]|头一个")
 # 「那到期以后呢」「合约结束后能降吗」: what the customer can have once their own contract ends.
 AFTER_CONTRACT = re.compile(r"到期(以|之)?后|(合约|协议|合同)(结束|期满|完了)(以|之)?后?")
@@ -428,6 +430,7 @@ class _Turn:
             and (
                 intent not in NO_INTENTS | {"goodbye", "thank", *taxonomy.reason_intents()}
                 or THINKING_IT_OVER.fullmatch(self.text) is not None
+                or (WAIT_FOR_CALL.search(self.text) is not None and bool(state.tickets))
             )
             and (state.on_table or state.tickets or self.decision.open_tickets)
         ):
