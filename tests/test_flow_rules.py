@@ -777,3 +777,15 @@ def test_waiting_for_the_promised_call_in_distress_is_waiting_not_a_new_complain
     waiting = decide(state, Message("reason_unresolved_problem", "emotional", "哎呀 说不清楚 等人给我打电话吧 我耳朵不好"),
                      Identity(facts=_customer(90, 900, 39)))
     assert waiting.open_tickets == [] and waiting.escalate == [] and waiting.state.reason == "reason_price_high"
+
+
+def test_a_customer_who_runs_out_of_data_is_offered_a_data_pack_not_told_there_is_nothing() -> None:
+    facts = _customer(375, 30000, 128)  # no cheaper plan covers 375 minutes
+    heard = decide(FlowState(), Message("reason_price_high", "rational", "流量老不够用，每个月都超，多扣好多钱"),
+                   Identity(facts=facts))
+    assert heard.state.needs_data
+    then = decide(heard.state, Message("ask_offer", "none", "你们能整个啥"), Identity(facts=facts))
+    assert then.propose == ["DATA-10G"]
+    plain = decide(FlowState(reason="reason_price_high", need="rational", reason_status="confirmed", replies=2),
+                   Message("ask_offer", "none", "有什么优惠"), Identity(facts=facts))
+    assert plain.propose == []  # a price complaint alone never gets a data pack

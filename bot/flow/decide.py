@@ -102,6 +102,9 @@ PRESENTING = frozenset(
 )
 # 「说不清楚 等人给我打电话吧」 with a ticket held: waiting for the promised call, whatever feeling comes with it.
 WAIT_FOR_CALL = re.compile(r"等(人|你们|您)?.{0,4}(打|回)(电话|过来)|等(人|你们)?(联系|回电)")
+# 「流量老不够用」「每个月流量都超」: the customer needs more data, not a cheaper plan with less.
+DATA_SHORT = re.compile(r"流量.{0,4}(不够|不足|超了|超出|用超|用完)|不够用")
+DATA_PACK_TYPE = "流量包"
 ORDINAL = re.compile(r"第[一二三1-3]|头一个")
 # 「那到期以后呢」「合约结束后能降吗」: what the customer can have once their own contract ends.
 AFTER_CONTRACT = re.compile(r"到期(以|之)?后|(合约|协议|合同)(结束|期满|完了)(以|之)?后?")
@@ -501,6 +504,8 @@ class _Turn:
     def remember_entities(self) -> None:
         if SMS_NEED.search(self.text):
             self.state.needs_sms = True
+        if DATA_SHORT.search(self.text):
+            self.state.needs_data = True
         if LEAVING.search(self.text) or self.message.intent in ("request_cancel", "ask_how_to_leave"):
             # 「宽带不要了」 then 「流程呢？」: the steps asked for are those of what they said they would drop
             self.state.leave_topic = self.leave_topic() or self.state.leave_topic
@@ -856,10 +861,19 @@ class _Turn:
         state = self.state
         if self.facts is None or state.abroad:
             return []
-        return suitable_offers(
+        offers = suitable_offers(
             self.facts, self.strategies, state.reason or "", exclude={*state.proposed, *state.rejected},
             first=not state.proposed, needs_sms=state.needs_sms,
         )
+        if state.needs_data:
+            # 「流量老不够用」: a data pack they may have comes first, the free one before a paid one
+            packs = sorted(
+                (o for o in self.facts.offers if o.type == DATA_PACK_TYPE and o.eligible
+                 and o.code not in {*state.proposed, *state.rejected} and "reason_price_high" in o.rules.reasons),
+                key=lambda o: (o.monthly_price or 0, o.code),
+            )
+            offers = [*packs, *(o for o in offers if o not in packs)]
+        return offers
 
     def keep_number(self, plan: OfferFacts | None = None) -> None:
         """The keep-number option (seed 002: 分析换号风险，建议保号留网): a plan for a light user, else advice."""
