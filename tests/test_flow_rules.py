@@ -789,3 +789,19 @@ def test_a_customer_who_runs_out_of_data_is_offered_a_data_pack_not_told_there_i
     plain = decide(FlowState(reason="reason_price_high", need="rational", reason_status="confirmed", replies=2),
                    Message("ask_offer", "none", "有什么优惠"), Identity(facts=facts))
     assert plain.propose == []  # a price complaint alone never gets a data pack
+
+
+def test_a_catalogue_plan_is_put_only_to_customers_its_allowance_covers() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    from bot.db.offer_rules import parse_suitability
+
+    seeded = {o["code"]: o for o in yaml.safe_load(Path("bot/db/seed/offers.yml").read_text(encoding="utf-8"))["offers"]}
+    fused = replace(CATALOGUE[0], code="FUS-129", type="融合业务", monthly_price=Decimal(129),
+                    rules=parse_suitability(seeded["FUS-129"]["suitability"]))
+    heavy = replace(_customer(622, 68 * 1024, 199), has_broadband=False, offers=(fused,))
+    assert suitable_offers(heavy, strategies(), "reason_price_high") == []  # 500 minutes, 60GB: not enough for her
+    covered = replace(_customer(400, 40 * 1024, 199), has_broadband=False, offers=(fused,))
+    assert [o.code for o in suitable_offers(covered, strategies(), "reason_price_high")] == ["FUS-129"]
