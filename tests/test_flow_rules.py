@@ -805,3 +805,11 @@ def test_a_catalogue_plan_is_put_only_to_customers_its_allowance_covers() -> Non
     assert suitable_offers(heavy, strategies(), "reason_price_high") == []  # 500 minutes, 60GB: not enough for her
     covered = replace(_customer(400, 40 * 1024, 199), has_broadband=False, offers=(fused,))
     assert [o.code for o in suitable_offers(covered, strategies(), "reason_price_high")] == ["FUS-129"]
+
+
+def test_leaving_words_the_nlu_was_torn_on_are_heard_as_leaving() -> None:
+    torn = Message("nlu_fallback", "none", "你好，我想销个号", guess="request_cancel")
+    heard = decide(FlowState(), torn, Identity(facts=None))
+    responses = [line.response for line in heard.lines]
+    assert "utter_ask_rephrase" not in responses and "utter_default" not in responses
+    assert any(r.startswith("utter_ask_phone") or r.startswith("utter_probe") for r in responses)

@@ -106,6 +106,8 @@ WAIT_FOR_CALL = re.compile(r"等(人|你们|您)?.{0,4}(打|回)(电话|过来)|
 DATA_SHORT = re.compile(r"流量.{0,4}(不够|不足|超了|超出|用超|用完)|不够用")
 DATA_PACK_TYPE = "流量包"
 ORDINAL = re.compile(r"第[一二三1-3]|头一个")
+# 「有没有不销号、又不用每个月交29的办法」: a question about the customer's plan that asks for another.
+ALTERNATIVE = re.compile(r"办法|便宜|别的|其他|其它|换|不用.{0,4}交|省钱|降")
 # 「那到期以后呢」「合约结束后能降吗」: what the customer can have once their own contract ends.
 AFTER_CONTRACT = re.compile(r"到期(以|之)?后|(合约|协议|合同)(结束|期满|完了)(以|之)?后?")
 # 「孝心卡是啥」: what a product is, answered with its description.
@@ -134,7 +136,7 @@ DECLINE = re.compile(r"不用了|算了|不要了|不需要了|不办了")
 # whatever confidence the NLU gave a word that short.
 PLAIN_YES = re.compile(r"(好的?|是的?|对的?|可以|行|确认|确定|嗯+|没问题|办吧)(办理|办吧|吧|的|无误)?[。！!.~]*")
 EXPLICIT_YES = re.compile(r"确认|办吧|就办|好的|可以办|没问题|行，办")
-QUESTION = re.compile(r"[?？]|吗|呢$|多少|几|怎么|是不是|会不会|能不能|要不要|有没有|可不可以|行不行")
+QUESTION = re.compile(r"[?？]|吗|呢$|多少|几|多久|多长时间|怎么|是不是|会不会|能不能|要不要|有没有|可不可以|行不行")
 BRUSHED_OFF = re.compile(r"打发我|打发人|糊弄我|少来这套|别忽悠")
 COMPENSATION_WORDS = re.compile(r"补偿|赔偿|赔我|赔钱|赔不赔|赔多少|损失")
 # 「单号2什么时候答复」「2号工单」: the ticket the customer names by its number.
@@ -164,7 +166,7 @@ WITHDRAW = re.compile(rf"取消|退掉|撤销|撤回|{NOT_ASKED_FOR.pattern}|不
 THINKING_IT_OVER = re.compile(r"(等等|等一下|那|那个|好|行|嗯)?[，, ]*我?(再|先)?(想想|想一想|考虑一下|考虑考虑|看看)(吧|啊|哈|先)?[。.!！~]*")
 # ... said as a request even in question form (「能给我取消吗」), unlike 「以后想取消怎么办」.
 WITHDRAW_NOW = re.compile(rf"{NOT_ASKED_FOR.pattern}|给我|帮我|谁让")
-LEAVING = re.compile(r"(?<!不)(?<!不想)(?<!不用)(?<!别)(转走|转网|携号|携转|销户|销号|注销|退网|拆机)")
+LEAVING = re.compile(r"(?<!不)(?<!不想)(?<!不用)(?<!别)(转走|转网|携号|携转|销户|销(个|掉|了)?号|注销|退网|拆机)")
 # 「多久给我回电话」「人工什么时候联系我」: a question about the call-back promised, whatever else is open.
 CALL_BACK_WORDS = re.compile(r"回电|回个电话|打电话|来电话|打过来|联系我|人工|领导")
 # 「还是办了吧」「想了想，还是要那个」: the customer takes back their own no.
@@ -582,7 +584,12 @@ class _Turn:
         need = self.told_need()
         heard = state.reason if state.reason_status == "heard" else None
         told = self.strategies.of(reason)
-        if heard is not None and heard != reason and NO_OTHER_REASON.search(self.text) and not (told and told.fix):
+        heard_fix = self.strategies.of(heard).fix if heard is not None and self.strategies.of(heard) else None
+        if heard is not None and heard_fix and told and told.fix and told.fix != heard_fix and self.one_problem(
+            told.fix, heard_fix
+        ):
+            reason = heard  # 「就是光猫的问题，网速倒还行」 after the broken modem: the modem, whatever fault it was read as
+        elif heard is not None and heard != reason and NO_OTHER_REASON.search(self.text) and not (told and told.fix):
             # 「没有别的原因，就是放着没用」: the reason already heard, confirmed in other words; a fault named there
             # (「没别的，就是手机老出毛病」) is a concrete problem and is heard as told.
             reason = heard
@@ -1077,6 +1084,8 @@ class _Turn:
         facts = self.facts
         if facts is None or not facts.plan_name or self.named_offer() is not None:
             return False
+        if ALTERNATIVE.search(self.text):
+            return False  # 「有没有不用每个月交29的办法」 asks for something else
         fee = facts.plan_fee
         priced = fee is not None and re.search(rf"(?<![\d.]){fee.normalize():f}(\.0+)?\s*(元|块)?\s*(的|那|套餐)", self.text)
         return bool(OWN_PLAN.search(self.text) or priced)
@@ -1597,10 +1606,17 @@ class _Turn:
             self.message = replace(self.message, intent=guess, need="emotional")
             self.hear_reason(guess)
             return
+        if guess == "request_cancel" and LEAVING.search(self.text):
+            # 「你好，我想销个号」 torn between a greeting and leaving: the leaving words decide
+            self.message = replace(self.message, intent=guess)
+            self.no()
+            return
         if guess in QUESTION_INTENTS or guess == "ask_offer":
             # Answering a question asked in words the model was unsure of costs nothing; a business step would.
             getattr(self, guess)()
             return
+        if QUESTION.search(self.text) and self.question_about_offers():
+            return  # 「直降500那个要签多久」 torn between choosing and asking: asking, about the product it names
         if self.open_fix() is not None and (QUESTION.search(self.text) or self.message.need == "emotional"):
             self.insist_on_fix()  # a worried follow-up on the promised fix: its status, never 「请换个说法」
             return
