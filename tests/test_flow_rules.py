@@ -813,3 +813,11 @@ def test_leaving_words_the_nlu_was_torn_on_are_heard_as_leaving() -> None:
     responses = [line.response for line in heard.lines]
     assert "utter_ask_rephrase" not in responses and "utter_default" not in responses
     assert any(r.startswith("utter_ask_phone") or r.startswith("utter_probe") for r in responses)
+
+
+def test_refusing_offers_read_as_asking_for_a_person_is_a_refusal_not_a_hand_off() -> None:
+    state = FlowState(reason="reason_price_high", need="rational", reason_status="confirmed", replies=2)
+    refused = decide(state, Message("request_human", "emotional", "你别给我推什么套餐"), Identity(facts=_customer(90, 900, 60)))
+    assert not refused.handoff and refused.open_tickets == [] and refused.state.offers_refused
+    human = decide(state, Message("request_human", "none", "别推荐了，给我转人工"), Identity(facts=_customer(90, 900, 60)))
+    assert human.handoff

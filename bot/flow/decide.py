@@ -42,7 +42,7 @@ QUESTION_INTENTS = frozenset(
 )
 # A clear no to offers in general (「都不要」「别推荐了」「不需要什么优惠」): no offer comes after it.
 REFUSE_ALL = re.compile(
-    r"都不要|都不需要|别推荐|不用推荐|别再推|不需要(什么|任何)?(优惠|方案|套餐)|什么都不要|不要再|说了不要|别给我推"
+    r"都不要|都不需要|别推荐|不用推荐|别再推|不需要(什么|任何)?(优惠|方案|套餐)|什么都不要|不要再|说了不要|别给我推|不要(给我)?推(荐|销)"
 )
 # Which fact of an offer a question is about (bot/db/offer_facts.py topics), by the words customers use.
 FACT_WORDS: tuple[tuple[str, str], ...] = (
@@ -105,6 +105,7 @@ WAIT_FOR_CALL = re.compile(r"等(人|你们|您)?.{0,4}(打|回)(电话|过来)|
 # 「流量老不够用」「每个月流量都超」: the customer needs more data, not a cheaper plan with less.
 DATA_SHORT = re.compile(r"流量.{0,4}(不够|不足|超了|超出|用超|用完)|不够用")
 DATA_PACK_TYPE = "流量包"
+HUMAN_WORDS = re.compile(r"人工|真人|转接|经理|领导|主管|班长|投诉")
 ORDINAL = re.compile(r"第[一二三1-3]|头一个")
 # 「有没有不销号、又不用每个月交29的办法」: a question about the customer's plan that asks for another.
 ALTERNATIVE = re.compile(r"办法|便宜|别的|其他|其它|换|不用.{0,4}交|省钱|降")
@@ -366,6 +367,9 @@ class _Turn:
             and not NO_COMPENSATION.search(self.text)
         ):
             intent = "request_compensation"  # 「行吧，明天还不来，你们赔不赔」 asks for amends, not for an offer
+            self.message = message = replace(message, intent=intent)
+        elif intent == "request_human" and REFUSE_ALL.search(self.text) and not HUMAN_WORDS.search(self.text):
+            intent = "reject_offer"  # 「你别给我推什么套餐」 refuses offers; it asks for nobody
             self.message = message = replace(message, intent=intent)
         elif intent in QUESTION_INTENTS | YES_INTENTS | {FALLBACK_INTENT} and state.put() and OTHER_OFFER.search(self.text):
             intent = "ask_offer"  # 「还有别的吗」 after an offer asks for another one
