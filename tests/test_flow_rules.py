@@ -821,3 +821,11 @@ def test_refusing_offers_read_as_asking_for_a_person_is_a_refusal_not_a_hand_off
     assert not refused.handoff and refused.open_tickets == [] and refused.state.offers_refused
     human = decide(state, Message("request_human", "none", "别推荐了，给我转人工"), Identity(facts=_customer(90, 900, 60)))
     assert human.handoff
+
+
+@pytest.mark.parametrize("text", ["违约金呢？到底要不要交", "就是想知道在合约期内能不能转，要不要赔钱"])
+def test_an_anonymous_penalty_question_gets_the_general_rule_not_a_ticket_or_an_offer_line(text: str) -> None:
+    asked = decide(FlowState(replies=2, phone_asks=1), Message("ask_ticket_progress", "none", text), Identity())
+    responses = [line.response for line in asked.lines]
+    assert responses[0] == "utter_penalty_general" and asked.open_tickets == []
+    assert "utter_no_offer_yet" not in responses and "utter_no_ticket_yet" not in responses

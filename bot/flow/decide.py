@@ -90,7 +90,7 @@ OWN_PLAN = re.compile(r"我(这个|现在|目前|原来)(的|这个)?(套餐|卡
 # 「单子撤了吧」「20那个单子取消掉」「我没要补偿 别搞错了」: a ticket of this conversation taken back.
 CANCEL_TICKET = re.compile(
     r"(单子|工单|单号|\d+(号)?那个).{0,8}(撤|取消|不要了|没用|作废)|撤(销|掉|了|回)?(那个|这个)?(单子|工单)"
-    r"|(没|不)(要|需要)(什么)?(补偿|赔偿|赔)"
+    r"|(?<!要)(没|不)(要|需要)(什么)?(补偿|赔偿|赔)"
 )
 # 「不是扣错了 扣的是对的」: no billing error after all (the complaint is the price).
 BILLED_RIGHT = re.compile(r"(不是|没有?)(扣错|多扣|乱扣|算错)|扣(的|得)(是)?(对的|没错)|账单(是)?对的|没扣错")
@@ -115,7 +115,7 @@ AFTER_CONTRACT = re.compile(r"到期(以|之)?后|(合约|协议|合同)(结束|
 WHAT_IS = re.compile(r"是啥|是什么|啥是|什么是|介绍一下|讲讲|说说")
 # 「违约金多少」 about the customer's own contract (「这个方案提前取消要违约金吗」 is about the offer: THE_OFFER).
 # 「现在退掉要赔多少钱」 asks what leaving costs them, not for amends.
-PENALTY = re.compile(r"违约金|解约金|提前解约|毁约|(退|销|拆|解约|转网|不用|不要).{0,6}(要|得)?赔(多少|钱|吗)")
+PENALTY = re.compile(r"违约金|解约金|提前解约|毁约|(退|销|拆|解约|转|不用|不要).{0,8}(要|得)?赔(多少|钱|吗)")
 THE_OFFER = re.compile(r"这个|那个|这套|方案|套餐|优惠")
 # 「那还是保号吧」「给我办千兆的」: a choice, whatever intent the words were filed under.
 CHOOSING = re.compile(r"吧|就办|给我办|帮我办|办个|改成|换成|就要|我要|要这个|办这个")
@@ -142,7 +142,8 @@ BRUSHED_OFF = re.compile(r"打发我|打发人|糊弄我|少来这套|别忽悠"
 COMPENSATION_WORDS = re.compile(r"补偿|赔偿|赔我|赔钱|赔不赔|赔多少|损失")
 # 「单号2什么时候答复」「2号工单」: the ticket the customer names by its number.
 TICKET_NUMBER = re.compile(r"(?:单号|工单|单子|编号)\D{0,3}?(\d{1,9})|(\d{1,9})\s*号?(?:(?:那个|这个)\D{0,4}?)?(?:工单|单子)")
-NO_COMPENSATION = re.compile(r"(不要|不用|不是要|不稀罕|别给我)(什么)?(补偿|赔偿|赔钱|送)")
+# (「要不要赔钱」 asks; it refuses nothing)
+NO_COMPENSATION = re.compile(r"(?<!要)(不要|不用|不是要|不稀罕|别给我)(什么)?(补偿|赔偿|赔钱|送)")
 # The home network's own equipment: its fault is one problem, told as a network fault or as a device fault.
 SIGNAL = re.compile(r"信号|5g|4g|没网|上不了网|断网")
 HOME_EQUIPMENT = re.compile(r"光猫|猫坏|路由器|机顶盒|光纤盒")
@@ -424,12 +425,7 @@ class _Turn:
         ):
             if not self.after_contract():
                 self.contract_answer()
-        elif (
-            self.facts is not None
-            and PENALTY.search(self.text)
-            and not THE_OFFER.search(self.text)
-            and self.named_offer() is None
-        ):
+        elif PENALTY.search(self.text) and not THE_OFFER.search(self.text) and self.named_offer() is None:
             self.penalty_answer()
         elif state.pending and intent not in QUESTION_INTENTS | {"bot_challenge"}:
             self.answer_confirmation()
@@ -1392,7 +1388,11 @@ class _Turn:
         """「违约金多少」: none without a contract; with one, that it applies and that its amount is checked by a
         colleague against the agreement (a call-back), never a figure the account does not hold."""
         facts = self.facts
-        if not facts.contract_known:  # type: ignore[union-attr]
+        if facts is None:
+            self.say("utter_penalty_general")  # what holds for everyone; their own contract needs their number
+            if not self.ask_phone():
+                self.general_help()
+        elif not facts.contract_known:
             self.need_to_verify()
         elif facts.contract_running and facts.contract_end is not None:  # type: ignore[union-attr]
             end = facts.contract_end  # type: ignore[union-attr]
