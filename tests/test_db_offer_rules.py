@@ -214,3 +214,16 @@ def test_warning_signals() -> None:
     # order of the given months does not matter: the latest month is the latest by date
     shuffled = warning_signals(_customer(), [latest, _month(4)], TODAY)
     assert shuffled == warning_signals(_customer(), [_month(4), latest], TODAY)
+
+
+def test_a_line_suspended_for_debt_can_change_nothing_until_the_debt_is_paid() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    seeded = yaml.safe_load(Path("bot/db/seed/offers.yml").read_text(encoding="utf-8"))["offers"]
+    changes = [o for o in seeded if o["type"] in ("套餐升级", "套餐降档", "融合业务", "保号套餐", "流量包") and o.get("monthly_price")]
+    in_debt = _customer(status="欠费停机")
+    for data in changes:
+        offer = _offer(data.get("eligibility") or {})
+        assert any("欠费停机" in p.plain for p in ineligibility_reasons(offer, in_debt, TODAY)), data["code"]
