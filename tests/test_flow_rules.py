@@ -829,3 +829,27 @@ def test_an_anonymous_penalty_question_gets_the_general_rule_not_a_ticket_or_an_
     responses = [line.response for line in asked.lines]
     assert responses[0] == "utter_penalty_general" and asked.open_tickets == []
     assert "utter_no_offer_yet" not in responses and "utter_no_ticket_yet" not in responses
+
+
+def test_small_wordings_found_by_the_third_and_fourth_trials() -> None:
+    facts = _customer(100, 3000, 128)
+    put = FlowState(reason="reason_price_high", need="rational", reason_status="confirmed", replies=2,
+                    proposed=["DWN-59"], on_table="DWN-59", last_step="propose")
+    swapped = decide(put, Message("request_cancel", "none", "不要59的。换一个"), Identity(facts=facts))
+    assert swapped.reject == ["DWN-59"] and swapped.propose == ["DWN-29"]
+    bye = decide(FlowState(replies=3), Message("deny", "none", "没了 886"), Identity(facts=facts))
+    assert any(line.response.startswith("utter_goodbye") for line in bye.lines)
+    contract = decide(FlowState(replies=2), Message("nlu_fallback", "none", "好的那你帮我看看有没有合约"),
+                      Identity(facts=facts))
+    assert [line.response for line in contract.lines] == ["utter_no_contract"]
+    enrolled = FlowState(reason="reason_price_high", need="rational", reason_status="confirmed", replies=4,
+                         proposed=["DATA-10G"], enrolled="DATA-10G", last_step="enrolled")
+    taken_back = decide(enrolled, Message("ask_offer_details", "none", "等下 刚才那个流量包能不能先取消"),
+                        Identity(facts=facts))
+    assert taken_back.withdraw == "DATA-10G"
+    heard = FlowState(reason="reason_competitor_offer", need="rational", reason_status="heard", replies=2)
+    fine = decide(heard, Message("reason_network_quality", "rational", "没有别的，网也还行"), Identity(facts=facts))
+    assert fine.state.reason == "reason_competitor_offer" and fine.open_tickets == []
+    own = decide(FlowState(replies=2), Message("ask_product_fact", "none", "我套餐含多少G"),
+                 Identity(facts=replace(facts, plan_name="5G畅享129元融合套餐")))
+    assert [line.response for line in own.lines] == ["utter_own_plan"]

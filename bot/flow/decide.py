@@ -80,13 +80,13 @@ CONTACT_ME = re.compile(r"告诉我|通知我|联系我|回复我|打给我|再�
 # 「合约还有多久到期」: a question the account answers.
 CONTRACT_QUESTION = re.compile(
     r"(合约|协议|合同).{0,8}(多久|什么时候|哪天|几号|几月|还有多长)|(合约|协议|合同).{0,4}到期(了)?(吗|没|没有|吧|是不是)"
-    r"|(合约|协议|合同).{0,2}(是不是|有没有)(已经)?到期"
+    r"|(合约|协议|合同).{0,2}(是不是|有没有)(已经)?到期|(有没有|有无|是不是有)(合约|协议|合同)|查.{0,4}(合约|协议)"
 )
 REASON_WORDS_KEPT = 200  # characters of the message a reason was told in, kept for a ticket opened later
 # 「还有别的吗」「有没有其他方案」 with an offer put: the next offer asked for, not the details of this one.
 OTHER_OFFER = re.compile(r"(还有|有没有|有无)(别的|其他|其它|更好的|更便宜的)(的)?(方案|套餐|优惠|选择|办法)?(吗|么|没|没有|呢|不)?[?？]?$")
 # 「我这个套餐有多少分钟」「我现在的卡划算吗」: a question about the plan the customer is on, not a product to sell.
-OWN_PLAN = re.compile(r"我(这个|现在|目前|原来)(的|这个)?(套餐|卡|号)|我的套餐|现在(用)?的(这个)?套餐")
+OWN_PLAN = re.compile(r"我(这个|现在|目前|原来)?(的|这个)?套餐|我(这个|现在|目前|原来)(的|这个)?(卡|号)|现在(用)?的(这个)?套餐")
 # 「单子撤了吧」「20那个单子取消掉」「我没要补偿 别搞错了」: a ticket of this conversation taken back.
 CANCEL_TICKET = re.compile(
     r"(单子|工单|单号|\d+(号)?那个).{0,8}(撤|取消|不要了|没用|作废)|撤(销|掉|了|回)?(那个|这个)?(单子|工单)"
@@ -103,9 +103,13 @@ PRESENTING = frozenset(
 # 「说不清楚 等人给我打电话吧」 with a ticket held: waiting for the promised call, whatever feeling comes with it.
 WAIT_FOR_CALL = re.compile(r"等(人|你们|您)?.{0,4}(打|回)(电话|过来)|等(人|你们)?(联系|回电)")
 # 「流量老不够用」「每个月流量都超」: the customer needs more data, not a cheaper plan with less.
-DATA_SHORT = re.compile(r"流量.{0,4}(不够|不足|超了|超出|用超|用完)|不够用")
+DATA_SHORT = re.compile(r"流量.{0,4}(不够|不足|超了|超出|用超|用完)|不够用|流量多(一)?点|大流量|更多(的)?流量")
 DATA_PACK_TYPE = "流量包"
 HUMAN_WORDS = re.compile(r"人工|真人|转接|经理|领导|主管|班长|投诉")
+# 「没有别的，网也还行」: a topic named as fine is no complaint about it.
+FINE = re.compile(r"(也|倒|都)?(还行|还可以|挺好|没问题|不错|正常)")
+# 「不要59的。换一个」「换个带宽带的」 after an offer: another offer asked for (「换运营商」 is leaving).
+SWAP_OFFER = re.compile(r"换(一|个|一个)(别的|其他|其它|方案|套餐|带|便宜|$)|再推(荐)?一个")
 ORDINAL = re.compile(r"第[一二三1-3]|头一个")
 # 「有没有不销号、又不用每个月交29的办法」: a question about the customer's plan that asks for another.
 ALTERNATIVE = re.compile(r"办法|便宜|别的|其他|其它|换|不用.{0,4}交|省钱|降")
@@ -123,8 +127,8 @@ CHOOSING = re.compile(r"吧|就办|给我办|帮我办|办个|改成|换成|就�
 # 「不为什么，就是想销」: the words say there is no reason to tell, whatever reason the NLU read into them.
 NO_REASON = re.compile(r"不为什么|没(有)?(什么|啥)?(特别的)?(原因|理由)|不想说(原因|为什么)?")
 # A short message of thanks or goodbye (「谢谢，拜拜」): a closing, however unsure the NLU was of it.
-CLOSING_WORDS = re.compile(r"谢谢|多谢|感谢|谢了|拜拜|再见|(?<!\d)88(?![\d元块])")
-GOODBYE_WORDS = re.compile(r"拜拜|再见|(?<!\d)88(?![\d元块])")
+CLOSING_WORDS = re.compile(r"谢谢|多谢|感谢|谢了|拜拜|再见|(?<!\d)886?(?![\d元块])")
+GOODBYE_WORDS = re.compile(r"拜拜|再见|(?<!\d)886?(?![\d元块])")
 # 「没有别的原因」「没别的了」: the answer to the probe that confirms the reason already heard.
 # 「我没说你们态度不好」: the reason the bot heard is denied (a different one may follow in the same message).
 # 「我不是说过了吗」「我还没说完」 are not.
@@ -141,7 +145,9 @@ QUESTION = re.compile(r"[?？]|吗|呢$|多少|几|多久|多长时间|怎么|�
 BRUSHED_OFF = re.compile(r"打发我|打发人|糊弄我|少来这套|别忽悠")
 COMPENSATION_WORDS = re.compile(r"补偿|赔偿|赔我|赔钱|赔不赔|赔多少|损失")
 # 「单号2什么时候答复」「2号工单」: the ticket the customer names by its number.
-TICKET_NUMBER = re.compile(r"(?:单号|工单|单子|编号)\D{0,3}?(\d{1,9})|(\d{1,9})\s*号?(?:(?:那个|这个)\D{0,4}?)?(?:工单|单子)")
+TICKET_NUMBER = re.compile(
+    r"(?:单号|工单|单子|编号)[^\d，,。；;！!？?]{0,3}?(\d{1,9})|(\d{1,9})\s*号?(?:(?:那个|这个|的)\D{0,4}?)?(?:工单|单子)"
+)
 # (「要不要赔钱」 asks; it refuses nothing)
 NO_COMPENSATION = re.compile(r"(?<!要)(不要|不用|不是要|不稀罕|别给我)(什么)?(补偿|赔偿|赔钱|送)")
 # The home network's own equipment: its fault is one problem, told as a network fault or as a device fault.
@@ -167,7 +173,7 @@ WITHDRAW = re.compile(rf"取消|退掉|撤销|撤回|{NOT_ASKED_FOR.pattern}|不
 # 「等等 我再想想」 and nothing else: time asked for, whatever reason the NLU read into 「等」.
 THINKING_IT_OVER = re.compile(r"(等等|等一下|那|那个|好|行|嗯)?[，, ]*我?(再|先)?(想想|想一想|考虑一下|考虑考虑|看看)(吧|啊|哈|先)?[。.!！~]*")
 # ... said as a request even in question form (「能给我取消吗」), unlike 「以后想取消怎么办」.
-WITHDRAW_NOW = re.compile(rf"{NOT_ASKED_FOR.pattern}|给我|帮我|谁让")
+WITHDRAW_NOW = re.compile(rf"{NOT_ASKED_FOR.pattern}|给我|帮我|谁让|(刚才|刚刚|那个).{{0,12}}(能|可以)(不能)?(先)?(取消|退)")
 LEAVING = re.compile(r"(?<!不)(?<!不想)(?<!不用)(?<!别)(转走|转网|携号|携转|销户|销(个|掉|了)?号|注销|退网|拆机)")
 # 「多久给我回电话」「人工什么时候联系我」: a question about the call-back promised, whatever else is open.
 CALL_BACK_WORDS = re.compile(r"回电|回个电话|打电话|来电话|打过来|联系我|人工|领导")
@@ -375,7 +381,7 @@ class _Turn:
         elif intent in QUESTION_INTENTS | YES_INTENTS | {FALLBACK_INTENT} and state.put() and OTHER_OFFER.search(self.text):
             intent = "ask_offer"  # 「还有别的吗」 after an offer asks for another one
             self.message = message = replace(message, intent=intent)
-        elif intent in YES_INTENTS | {"inform_phone", FALLBACK_INTENT} and len(self.text) <= 12 and GOODBYE_WORDS.search(
+        elif intent in YES_INTENTS | {"deny", "inform_phone", FALLBACK_INTENT} and len(self.text) <= 12 and GOODBYE_WORDS.search(
             self.text
         ):
             intent = "goodbye"  # 「好 就这样 88」 takes leave; it accepts nothing and is no number
@@ -462,6 +468,10 @@ class _Turn:
             and self.names_a_product()
         ):
             self.choose()
+        elif state.put() and SWAP_OFFER.search(self.text) and not LEAVING.search(self.text) and self.facts is not None:
+            if state.on_table and re.search(r"不要|不行|算了|不合适", self.text):
+                self.turn_down_on_table()  # 「不要59的。换一个」: that one refused, another asked for
+            self.ask_offer()
         elif (
             QUESTION.search(self.text)
             and intent not in NO_INTENTS | YES_INTENTS | {"request_human", "request_compensation", "ask_how_to_leave"}
@@ -589,7 +599,9 @@ class _Turn:
             told.fix, heard_fix
         ):
             reason = heard  # 「就是光猫的问题，网速倒还行」 after the broken modem: the modem, whatever fault it was read as
-        elif heard is not None and heard != reason and NO_OTHER_REASON.search(self.text) and not (told and told.fix):
+        elif heard is not None and heard != reason and NO_OTHER_REASON.search(self.text) and (
+            not (told and told.fix) or FINE.search(self.text)
+        ):
             # 「没有别的原因，就是放着没用」: the reason already heard, confirmed in other words; a fault named there
             # (「没别的，就是手机老出毛病」) is a concrete problem and is heard as told.
             reason = heard
