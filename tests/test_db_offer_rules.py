@@ -227,3 +227,17 @@ def test_a_line_suspended_for_debt_can_change_nothing_until_the_debt_is_paid() -
     for data in changes:
         offer = _offer(data.get("eligibility") or {})
         assert any("欠费停机" in p.plain for p in ineligibility_reasons(offer, in_debt, TODAY)), data["code"]
+
+
+@pytest.mark.parametrize(
+    ("rule", "price", "fee", "words"),
+    [
+        ({"min_plan_fee_ratio": 1.1}, "79.00", "169.00", "还便宜"),
+        ({"min_plan_fee_ratio": 1.1}, "99.00", "99.00", "价位差不多"),
+        ({"max_plan_fee_ratio": 0.75}, "29.00", "29.00", "省不了钱"),
+        ({"max_plan_fee_ratio": 2.0}, "399.00", "99.00", "贵出太多"),
+    ],
+)
+def test_the_plain_words_of_a_price_rule_say_which_way_the_price_differs(rule: dict, price: str, fee: str, words: str) -> None:
+    [why] = ineligibility_reasons(_offer(rule, monthly_price=Decimal(price)), _customer(plan_fee=Decimal(fee)), TODAY)
+    assert words in why.plain

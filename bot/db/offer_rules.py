@@ -209,12 +209,14 @@ def _plan_fee_reasons(rules: EligibilityRules, offer: Offer, customer: Customer)
     if rules.min_plan_fee_ratio is not None and price < fee * Decimal(str(rules.min_plan_fee_ratio)):
         problems.append(Ineligibility(
             f"{price} 元不到当前 {fee} 元的 {rules.min_plan_fee_ratio} 倍，不算升级",
-            "它和您现在的套餐价位差不多，算不上升级，按规定不能这样改",
+            "它比您现在的套餐还便宜，不是升级套餐，按规定不能这样改" if price < fee
+            else "它和您现在的套餐价位差不多，算不上升级，按规定不能这样改",
         ))
     if rules.max_plan_fee_ratio is not None and price > fee * Decimal(str(rules.max_plan_fee_ratio)):
         problems.append(Ineligibility(
             f"{price} 元超过当前 {fee} 元的 {rules.max_plan_fee_ratio} 倍",
-            "它比您现在的套餐贵出太多，不适合直接换过去",
+            "它比您现在的套餐贵出太多，不适合直接换过去" if price > fee
+            else "它和您现在的套餐价位差不多，换过去省不了钱",
         ))
     return problems
 
