@@ -853,3 +853,13 @@ def test_small_wordings_found_by_the_third_and_fourth_trials() -> None:
     own = decide(FlowState(replies=2), Message("ask_product_fact", "none", "我套餐含多少G"),
                  Identity(facts=replace(facts, plan_name="5G畅享129元融合套餐")))
     assert [line.response for line in own.lines] == ["utter_own_plan"]
+
+
+@pytest.mark.parametrize("text", ["什么叫预销户？我没申请过销户啊", "那我這個預銷戶怎麼恢復？", "欠多少钱？"])
+def test_a_question_about_the_lines_status_is_answered_from_the_account_with_a_check(text: str) -> None:
+    facts = replace(_customer(20, 200, 29), status="预销户")
+    asked = decide(FlowState(replies=2), Message("request_cancel", "emotional", text), Identity(facts=facts))
+    responses = [line.response for line in asked.lines]
+    assert responses[0] == "utter_account_status" and asked.lines[0].params["status"] == "预销户"
+    assert "恢复" in asked.lines[0].params["meaning"] and asked.open_tickets == ["callback"]
+    assert asked.outcome is None and not any(r.startswith("utter_how_to_leave") for r in responses)

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from bot import taxonomy
+from bot.db.models.vocabulary import STATUS_MEANINGS
 from bot.flow.choice import is_non_commitment, resolve_choice
 from bot.flow.facts import CustomerFacts, OfferFacts
 from bot.flow.offer_policy import (
@@ -110,6 +111,8 @@ HUMAN_WORDS = re.compile(r"人工|真人|转接|经理|领导|主管|班长|投�
 FINE = re.compile(r"(也|倒|都)?(还行|还可以|挺好|没问题|不错|正常)")
 # 「不要59的。换一个」「换个带宽带的」 after an offer: another offer asked for (「换运营商」 is leaving).
 SWAP_OFFER = re.compile(r"换(一|个|一个)(别的|其他|其它|方案|套餐|带|便宜|$)|再推(荐)?一个")
+# 「什么叫预销户」「预销户怎么恢复」「欠多少钱」「停机了怎么复机」: the line's status, from the account.
+STATUS_QUESTION = re.compile(r"预销户|欠(了|的)?(多少|钱|费)|复机|(怎么|如何|能不能|咋)恢复|为什么(是|会)?停机|停机了?(怎么办|为什么|咋办)")
 ORDINAL = re.compile(r"第[一二三1-3]|头一个")
 # 「有没有不销号、又不用每个月交29的办法」: a question about the customer's plan that asks for another.
 ALTERNATIVE = re.compile(r"办法|便宜|别的|其他|其它|换|不用.{0,4}交|省钱|降")
@@ -431,6 +434,8 @@ class _Turn:
         ):
             if not self.after_contract():
                 self.contract_answer()
+        elif STATUS_QUESTION.search(self.text) and (QUESTION.search(self.text) or "什么" in self.text):
+            self.account_status()
         elif PENALTY.search(self.text) and not THE_OFFER.search(self.text) and self.named_offer() is None:
             self.penalty_answer()
         elif state.pending and intent not in QUESTION_INTENTS | {"bot_challenge"}:
@@ -1395,6 +1400,18 @@ class _Turn:
             self.say("utter_no_contract")
         else:
             self.say("utter_contract_end", contract_end=f"{end.year}年{end.month}月{end.day}日")
+
+    def account_status(self) -> None:
+        """「什么叫预销户？我没申请过销户啊」「我這個預銷戶怎麼恢復」: what the line's status means and how it ends,
+        from the account; the amount owed and the dates are checked by a colleague (a call-back), never guessed."""
+        facts = self.facts
+        if facts is None:
+            if not self.ask_phone():
+                self.general_help()
+            return
+        self.say("utter_account_status", status=facts.status, meaning=STATUS_MEANINGS.get(facts.status, ""))
+        if facts.status != "正常":
+            self.ticket("callback")
 
     def penalty_answer(self) -> None:
         """「违约金多少」: none without a contract; with one, that it applies and that its amount is checked by a

@@ -82,6 +82,7 @@ class CustomerFacts:
     # Tickets still open from earlier conversations, by kind: the same problem told again is that ticket.
     open_tickets: dict[str, TicketPromise] = field(default_factory=dict)
     plan_name: str | None = None  # the plan the customer is on (「孝心卡39元套餐」)
+    status: str = "正常"  # 号码状态 (bot/db/models/vocabulary.py CUSTOMER_STATUSES)
 
     def offer(self, code: str | None) -> OfferFacts | None:
         return next((offer for offer in self.offers if offer.code == code), None)
@@ -144,6 +145,7 @@ def load_customer_facts(session: Session, customer: Customer, today: date, churn
         offers=tuple(offer_facts(offer, customer, today) for offer in offers),
         open_tickets=_open_tickets(session, customer.id),
         plan_name=customer.plan_name,
+        status=customer.status,
     )
 
 

@@ -9,6 +9,15 @@ from __future__ import annotations
 
 # 号码状态
 CUSTOMER_STATUSES: tuple[str, ...] = ("正常", "欠费停机", "主动停机", "预销户")
+# What each status means for the customer and how it ends, in words the bot can say (general rules; the amount
+# owed and the exact dates are checked by a colleague).
+STATUS_MEANINGS: dict[str, str] = {
+    "正常": "号码可以正常使用，没有停机",
+    "欠费停机": "号码因为欠费暂停了服务，把欠费结清后一般会在24小时内自动恢复",
+    "主动停机": "号码是申请了停机（比如停机保号）后暂停的，想恢复的话机主带身份证到营业厅或打10000申请复机就行",
+    "预销户": "号码欠费停机时间比较长，进入了待注销状态；在正式注销前结清欠费、机主本人申请，一般还能恢复，"
+    "超过保留期号码就会被回收",
+}
 # 品牌 (中国电信)
 BRANDS: tuple[str, ...] = ("天翼", "星卡", "青春卡", "政企")
 # 终端制式
