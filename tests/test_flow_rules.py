@@ -863,3 +863,20 @@ def test_a_question_about_the_lines_status_is_answered_from_the_account_with_a_c
     assert responses[0] == "utter_account_status" and asked.lines[0].params["status"] == "预销户"
     assert "恢复" in asked.lines[0].params["meaning"] and asked.open_tickets == ["callback"]
     assert asked.outcome is None and not any(r.startswith("utter_how_to_leave") for r in responses)
+
+
+def test_moving_broadband_to_another_city_is_checked_there_never_promised_or_enrolled() -> None:
+    move = replace(_offer("FUS-MOVE", "宽带免费移机", "融合业务", None, ["reason_relocation"]),
+                   rules=parse_suitability({"reasons": ["reason_relocation"], "local_only": True}))
+    facts = replace(_customer(300, 9000, 129), offers=(*CATALOGUE, move), city="上海")
+    heard = decide(FlowState(), Message("reason_relocation", "rational", "要搬到成都去了"), Identity(facts=facts))
+    assert heard.state.place == "成都"
+    then = decide(heard.state, Message("deny", "none", "没别的了"), Identity(facts=facts))
+    assert "FUS-MOVE" not in then.propose
+    asked = decide(then.state, Message("accept_offer", "none", "那就办宽带移机吧"), Identity(facts=facts))
+    assert asked.state.pending is None and asked.open_tickets == ["home_visit"]
+    assert [line.response for line in asked.lines][0] == "utter_move_other_city"
+    local = replace(facts, city="成都")
+    same = decide(decide(FlowState(), Message("reason_relocation", "rational", "要搬到成都去了"), Identity(facts=local)).state,
+                  Message("deny", "none", "没别的了"), Identity(facts=local))
+    assert same.propose == ["FUS-MOVE"]

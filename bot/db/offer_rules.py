@@ -92,6 +92,9 @@ class SuitabilityRules:
     needs: tuple[str, ...] = ()  # taxonomy needs it answers (话费补偿 answers a rational need)
     signals: tuple[str, ...] = ()  # WARNING_SIGNALS it answers
     usage: Mapping[str, Range] = field(default_factory=dict)  # latest-month bands, keys from USAGE_MEASURES
+    # True: deliverable only where the customer already is (宽带移机 within their city's network); a customer
+    # moving to another city is told it must be checked there, never promised the offer's terms.
+    local_only: bool = False
 
 
 def _number(value: Any, where: str) -> float:
@@ -171,6 +174,8 @@ def parse_suitability(data: Any, where: str = "suitability") -> SuitabilityRules
         parsed["needs"] = _choices(data["needs"], tuple(taxonomy.needs()), f"{where}.needs")
     if "signals" in data:
         parsed["signals"] = _choices(data["signals"], WARNING_SIGNALS, f"{where}.signals")
+    if "local_only" in data:
+        parsed["local_only"] = _boolean(data["local_only"], f"{where}.local_only")
     if "usage" in data:
         usage = data["usage"]
         if not isinstance(usage, dict) or set(usage) - set(USAGE_MEASURES):

@@ -885,10 +885,13 @@ class _Turn:
         state = self.state
         if self.facts is None or state.abroad:
             return []
-        offers = suitable_offers(
-            self.facts, self.strategies, state.reason or "", exclude={*state.proposed, *state.rejected},
-            first=not state.proposed, needs_sms=state.needs_sms,
-        )
+        offers = [
+            o for o in suitable_offers(
+                self.facts, self.strategies, state.reason or "", exclude={*state.proposed, *state.rejected},
+                first=not state.proposed, needs_sms=state.needs_sms,
+            )
+            if not self.out_of_reach(o)
+        ]
         if state.needs_data:
             # 「流量老不够用」: a data pack they may have comes first, the free one before a paid one
             packs = sorted(
@@ -898,6 +901,22 @@ class _Turn:
             )
             offers = [*packs, *(o for o in offers if o not in packs)]
         return offers
+
+    def moves_to_another_city(self) -> bool:
+        """The place the customer moves to is not the city their line is in (a district of it may be taken for
+        another city: then a check is promised, which is honest either way)."""
+        place, city = self.state.place, self.facts.city if self.facts is not None else None
+        return bool(place and city and place not in city and city not in place)
+
+    def out_of_reach(self, offer: OfferFacts) -> bool:
+        return offer.rules.local_only and self.moves_to_another_city()
+
+    def move_needs_checking(self) -> None:
+        """「宽带能移到成都吗」 from 上海: moving broadband to another city is checked there, not promised."""
+        facts = self.facts
+        assert facts is not None
+        self.say("utter_move_other_city", city=facts.city or "", place=self.state.place or "")
+        self.ticket("home_visit")
 
     def keep_number(self, plan: OfferFacts | None = None) -> None:
         """The keep-number option (seed 002: 分析换号风险，建议保号留网): a plan for a light user, else advice."""
@@ -1150,6 +1169,9 @@ class _Turn:
         if offer is None:
             self.say("utter_which_offer")
             return
+        if self.out_of_reach(offer):
+            self.move_needs_checking()  # never enrolled on terms that may not hold in the other city
+            return
         # The product the customer asked about themselves (「有没有最便宜的保号方式」 … 「那我留下来吧」) is named.
         named = choice.named or (offer.code == state.discussed and offer.code not in state.put())
         if named and not self.suits(offer, named=named) and offer.type == KEEP_NUMBER_TYPE:
@@ -1339,6 +1361,9 @@ class _Turn:
         why not (the facts of a product nobody can sell them are no answer)."""
         if not offer.eligible:
             self.say("utter_offer_not_eligible", offer=offer.code, why_not="；".join(offer.why_not_plain))
+            return
+        if self.out_of_reach(offer):
+            self.move_needs_checking()
             return
         self.state.discussed = offer.code
         topic = self.topic()

@@ -83,6 +83,7 @@ class CustomerFacts:
     open_tickets: dict[str, TicketPromise] = field(default_factory=dict)
     plan_name: str | None = None  # the plan the customer is on (「孝心卡39元套餐」)
     status: str = "正常"  # 号码状态 (bot/db/models/vocabulary.py CUSTOMER_STATUSES)
+    city: str | None = None  # where the customer's line and broadband are
 
     def offer(self, code: str | None) -> OfferFacts | None:
         return next((offer for offer in self.offers if offer.code == code), None)
@@ -146,6 +147,7 @@ def load_customer_facts(session: Session, customer: Customer, today: date, churn
         open_tickets=_open_tickets(session, customer.id),
         plan_name=customer.plan_name,
         status=customer.status,
+        city=customer.city,
     )
 
 
