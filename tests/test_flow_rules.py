@@ -880,3 +880,17 @@ def test_moving_broadband_to_another_city_is_checked_there_never_promised_or_enr
     same = decide(decide(FlowState(), Message("reason_relocation", "rational", "要搬到成都去了"), Identity(facts=local)).state,
                   Message("deny", "none", "没别的了"), Identity(facts=local))
     assert same.propose == ["FUS-MOVE"]
+
+
+@pytest.mark.parametrize("read_as", ["reason_unresolved_problem", "ask_ticket_progress", "same"])
+@pytest.mark.parametrize(("reason", "text"), [
+    ("reason_network_quality", "行吧，先等你们修"),
+    ("reason_billing_error", "我再想想，等你们核查结果吧"),
+])
+def test_waiting_calmly_for_the_fix_is_never_pressing_on_it(read_as: str, reason: str, text: str) -> None:
+    kind = "network_repair" if reason == "reason_network_quality" else "billing_check"
+    state = FlowState(reason=reason, need="rational", reason_status="confirmed", replies=3,
+                      tickets={kind: TicketPromise(id="41", due="12月8日 18:00前")})
+    intent = reason if read_as == "same" else read_as
+    waiting = decide(state, Message(intent, "emotional", text), Identity(facts=_customer(300, 9000, 99)))
+    assert waiting.escalate == [] and waiting.open_tickets == [] and waiting.note == []

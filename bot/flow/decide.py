@@ -101,8 +101,9 @@ ABROAD = re.compile(r"出国|国外|海外|境外|移民|留学|澳洲|澳大利
 PRESENTING = frozenset(
     {"utter_propose_offer", "utter_retain_number", "utter_offer_details", "utter_offer_fact", "utter_still_best_offer"}
 )
-# 「说不清楚 等人给我打电话吧」 with a ticket held: waiting for the promised call, whatever feeling comes with it.
-WAIT_FOR_CALL = re.compile(r"等(人|你们|您)?.{0,4}(打|回)(电话|过来)|等(人|你们)?(联系|回电)")
+# 「说不清楚 等人给我打电话吧」「行吧，先等你们修」「等你们核查结果吧」 with a ticket held: waiting for what was
+# promised, whatever feeling comes with it (never a second complaint, never 「催办」).
+WAIT_FOR_CALL = re.compile(r"等(人|你们|您|着)?.{0,4}(打|回)(电话|过来)|等(人|你们|您|着)?.{0,3}(联系|回电|修|核查|查|结果|消息|处理|上门|师傅|通知|回复)")
 # 「流量老不够用」「每个月流量都超」: the customer needs more data, not a cheaper plan with less.
 DATA_SHORT = re.compile(r"流量.{0,4}(不够|不足|超了|超出|用超|用完)|不够用|流量多(一)?点|大流量|更多(的)?流量")
 DATA_PACK_TYPE = "流量包"
