@@ -894,3 +894,17 @@ def test_waiting_calmly_for_the_fix_is_never_pressing_on_it(read_as: str, reason
     intent = reason if read_as == "same" else read_as
     waiting = decide(state, Message(intent, "emotional", text), Identity(facts=_customer(300, 9000, 99)))
     assert waiting.escalate == [] and waiting.open_tickets == [] and waiting.note == []
+
+
+def test_a_customer_who_makes_calls_is_never_put_a_keep_number_plan_that_cuts_them() -> None:
+    halt = replace(CATALOGUE[4], facts={**CATALOGUE[4].facts, "calls": "停机保号期间不能打电话，也不能接电话。"})
+    facts = replace(_customer(20, 200, 29), offers=(*CATALOGUE[:4], halt))
+    assert keep_number_plan(facts, strategies()).code == "KEEP-5"
+    assert keep_number_plan(facts, strategies(), needs_calls=True).code == "KEEP-8"
+    heard = decide(FlowState(), Message("reason_low_usage", "rational", "这个号我就打打电话，别的不用"), Identity(facts=facts))
+    assert heard.state.needs_calls
+    put = FlowState(reason="reason_low_usage", need="rational", reason_status="confirmed", replies=3,
+                    keep_number_done=True, keep_number_code="KEEP-5", on_table="KEEP-5", last_step="keep_number")
+    objected = decide(put, Message("ask_product_fact", "emotional", "停机了我还怎么打电话"), Identity(facts=facts))
+    assert objected.reject == ["KEEP-5"] and objected.state.pending is None
+    assert [line.response for line in objected.lines][0] == "utter_offer_not_suitable"

@@ -25,6 +25,7 @@ from bot.flow.offer_policy import (
     KEEP_NUMBER_TYPE,
     fits_usage,
     keep_number_plan,
+    keeps_no_calls,
     keeps_no_sms,
     suitable_offers,
     within_cost,
@@ -113,7 +114,11 @@ FINE = re.compile(r"(也|倒|都)?(还行|还可以|挺好|没问题|不错|正�
 # 「不要59的。换一个」「换个带宽带的」 after an offer: another offer asked for (「换运营商」 is leaving).
 SWAP_OFFER = re.compile(r"换(一|个|一个)(别的|其他|其它|方案|套餐|带|便宜|$)|再推(荐)?一个")
 # 「什么叫预销户」「预销户怎么恢复」「欠多少钱」「停机了怎么复机」: the line's status, from the account.
-STATUS_QUESTION = re.compile(r"预销户|欠(了|的)?(多少|钱|费)|复机|(怎么|如何|能不能|咋)恢复|为什么(是|会)?停机|停机了?(怎么办|为什么|咋办)")
+STATUS_QUESTION = re.compile(
+    r"预销户|欠(了|的)?(多少|钱|费)|复机|(号码|号|状态).{0,4}(怎么|如何|能不能|咋)恢复|为什么(是|会)?停机|停机了?(怎么办|为什么|咋办)"
+)
+# 「我就打打电话」「停机了我还怎么打电话」: the number is used for calls.
+CALLS_NEED = re.compile(r"打(打)?电话|接电话|打给|要打|还怎么打")
 ORDINAL = re.compile(r"第[一二三1-3]|头一个")
 # 「有没有不销号、又不用每个月交29的办法」: a question about the customer's plan that asks for another.
 ALTERNATIVE = re.compile(r"办法|便宜|别的|其他|其它|换|不用.{0,4}交|省钱|降")
@@ -435,7 +440,11 @@ class _Turn:
         ):
             if not self.after_contract():
                 self.contract_answer()
-        elif STATUS_QUESTION.search(self.text) and (QUESTION.search(self.text) or "什么" in self.text):
+        elif (
+            STATUS_QUESTION.search(self.text)
+            and (QUESTION.search(self.text) or "什么" in self.text)
+            and not (KEEP_NUMBER_WORDS.search(self.text) and not re.search(r"预销户|欠", self.text))
+        ):  # (「停机保号回来以后怎么恢复」 asks about the plan)
             self.account_status()
         elif PENALTY.search(self.text) and not THE_OFFER.search(self.text) and self.named_offer() is None:
             self.penalty_answer()
@@ -474,6 +483,18 @@ class _Turn:
             and self.names_a_product()
         ):
             self.choose()
+        elif (
+            CALLS_NEED.search(self.text)
+            and state.on_table
+            and (self.named_offer() or self.offer(state.on_table)).code == state.on_table  # type: ignore[union-attr]
+            # (「8元那个能接电话吗」 asks about another plan)
+            and self.offer(state.on_table) is not None
+            and keeps_no_calls(self.offer(state.on_table))  # type: ignore[arg-type]
+        ):
+            # 「停机了我还怎么打电话」 to 停机保号: it does not suit them; said once, and the next option instead
+            self.say("utter_offer_not_suitable", offer=state.on_table)
+            self.turn_down_on_table()
+            self.propose_next()
         elif state.put() and SWAP_OFFER.search(self.text) and not LEAVING.search(self.text) and self.facts is not None:
             if state.on_table and re.search(r"不要|不行|算了|不合适", self.text):
                 self.turn_down_on_table()  # 「不要59的。换一个」: that one refused, another asked for
@@ -524,6 +545,8 @@ class _Turn:
             self.state.needs_sms = True
         if DATA_SHORT.search(self.text):
             self.state.needs_data = True
+        if CALLS_NEED.search(self.text):
+            self.state.needs_calls = True
         if LEAVING.search(self.text) or self.message.intent in ("request_cancel", "ask_how_to_leave"):
             # 「宽带不要了」 then 「流程呢？」: the steps asked for are those of what they said they would drop
             self.state.leave_topic = self.leave_topic() or self.state.leave_topic
@@ -990,7 +1013,8 @@ class _Turn:
             return None
         state = self.state
         return keep_number_plan(
-            self.facts, self.strategies, state.rejected, needs_sms=state.needs_sms, light_only=not (asked or state.abroad)
+            self.facts, self.strategies, state.rejected, needs_sms=state.needs_sms, needs_calls=state.needs_calls,
+            light_only=not (asked or state.abroad),
         )
 
     def topic(self) -> str | None:

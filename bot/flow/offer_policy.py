@@ -20,6 +20,7 @@ from bot.flow.strategy import ReasonStrategy, Strategies
 KEEP_NUMBER_TYPE = "保号套餐"
 # An offer's `sms` fact that says SMS stop: never for a customer who said they need bank codes.
 NO_SMS = re.compile(r"不能|无法|收不到|不再")
+NO_CALLS = re.compile(r"不能(打|接)电话|不能接打|无法(打|接)电话")
 COMPENSATION_TYPE = "话费补偿"
 
 
@@ -96,12 +97,18 @@ def keeps_no_sms(offer: OfferFacts) -> bool:
     return bool(NO_SMS.search(offer.facts.get("sms", "")))
 
 
+def keeps_no_calls(offer: OfferFacts) -> bool:
+    """停机保号: the catalogue says calls stop (「不能打电话，也不能接电话」)."""
+    return bool(NO_CALLS.search(offer.facts.get("calls", "")))
+
+
 def keep_number_plan(
     facts: CustomerFacts,
     strategies: Strategies,
     exclude: Collection[str] = (),
     *,
     needs_sms: bool = False,
+    needs_calls: bool = False,
     light_only: bool = True,
 ) -> OfferFacts | None:
     """The cheapest keep-number plan for a light user (停机保号 cuts calls and data: nobody else is offered it),
@@ -112,6 +119,10 @@ def keep_number_plan(
     plans = [
         o
         for o in facts.offers
-        if o.type == KEEP_NUMBER_TYPE and o.eligible and o.code not in exclude and not (needs_sms and keeps_no_sms(o))
+        if o.type == KEEP_NUMBER_TYPE
+        and o.eligible
+        and o.code not in exclude
+        and not (needs_sms and keeps_no_sms(o))
+        and not (needs_calls and keeps_no_calls(o))
     ]
     return min(plans, key=lambda o: (o.monthly_price or Decimal(0), o.code), default=None)

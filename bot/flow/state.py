@@ -41,6 +41,7 @@ class FlowState(BaseModel):
     unknown_phone: str | None = None  # a number given that the database does not know
     leave_topic: str | None = None  # what the customer asked about leaving: port, broadband, cancel
     needs_data: bool = False  # the customer runs out of data (「流量老不够用」): more data is what suits
+    needs_calls: bool = False  # the customer still makes or takes calls (「我就打打电话」): 停机保号 cuts them
     needs_sms: bool = False  # the customer said the number must keep receiving SMS (bank codes)
     abroad: bool = False  # moving out of the country: only keeping the number suits (no plan, no broadband)
     place: str | None = None  # where a moving customer goes (「成都」), as they said it
