@@ -908,3 +908,16 @@ def test_a_customer_who_makes_calls_is_never_put_a_keep_number_plan_that_cuts_th
     objected = decide(put, Message("ask_product_fact", "emotional", "停机了我还怎么打电话"), Identity(facts=facts))
     assert objected.reject == ["KEEP-5"] and objected.state.pending is None
     assert [line.response for line in objected.lines][0] == "utter_offer_not_suitable"
+
+
+def test_a_mobile_plan_put_to_a_broadband_customer_says_the_broadband_is_apart_and_claims_no_saving() -> None:
+    facts = _customer(100, 3000, 159)  # has_broadband: their 159元 includes it
+    state = FlowState(reason="reason_price_high", need="rational", reason_status="confirmed", replies=2)
+    broadband = replace(CATALOGUE[0], facts={**CATALOGUE[0].facts, "broadband": "本套餐只含手机业务，宽带另外计费。"})
+    put = decide(state, Message("ask_offer", "none", "有便宜点的吗"), Identity(facts=replace(facts, offers=(broadband,))))
+    responses = [line.response for line in put.lines]
+    assert put.propose == ["DWN-59"] and "utter_offer_fact" in responses
+    assert not {"utter_compare_saving", "utter_compare_cost", "utter_compare_competitor"} & set(responses)
+    alone = replace(facts, has_broadband=False, offers=(broadband,))
+    assert "utter_compare_saving" in [line.response for line in decide(state, Message("ask_offer", "none", "有便宜点的吗"),
+                                                                        Identity(facts=alone)).lines]

@@ -23,6 +23,7 @@ from bot.flow.choice import is_non_commitment, resolve_choice
 from bot.flow.facts import CustomerFacts, OfferFacts
 from bot.flow.offer_policy import (
     KEEP_NUMBER_TYPE,
+    MOBILE_PLAN_TYPES,
     fits_usage,
     keep_number_plan,
     keeps_no_calls,
@@ -891,7 +892,12 @@ class _Turn:
         self.say("utter_propose_offer", offer=offer.code)
         cost = self.facts.monthly_cost if self.facts is not None else None
         # A comparison only for a plan that replaces the customer's own (a 副卡 or a bundle is no like-for-like).
-        if cost is not None and offer.type in ("套餐降档", "套餐升级", KEEP_NUMBER_TYPE):
+        broadband_apart = offer.type in MOBILE_PLAN_TYPES and self.facts is not None and self.facts.has_broadband
+        if broadband_apart and offer.facts.get("broadband"):
+            # 「59元，每月能省100元」 to a customer whose 159元 includes broadband compares nothing alike
+            self.say("utter_offer_fact", offer=offer.code, fact=offer.facts["broadband"])
+        like_for_like = offer.type == KEEP_NUMBER_TYPE or (offer.type in MOBILE_PLAN_TYPES and not broadband_apart)
+        if cost is not None and like_for_like:
             saving = cost - offer.monthly_total(cost)
             if saving >= self.strategies.min_saving:
                 if state.competitor_amount is not None:

@@ -35,6 +35,11 @@ def fits_usage(offer: OfferFacts, facts: CustomerFacts) -> bool:
     return all(band.contains(usage[measure]) for measure, band in offer.rules.usage.items() if measure in usage)
 
 
+# Plans for the mobile line alone: to a broadband customer their price is no new bill (the broadband is paid on
+# top, and a fused plan's discount is lost), so no saving is claimed and the broadband fact is said with them.
+MOBILE_PLAN_TYPES = frozenset({"套餐降档", "套餐升级"})
+
+
 def within_cost(offer: OfferFacts, facts: CustomerFacts, strategy: ReasonStrategy, min_saving: Decimal) -> bool:
     if facts.monthly_cost is None:
         return offer.monthly_price in (None, Decimal(0)) or not strategy.must_lower_cost
