@@ -1171,7 +1171,7 @@ class _Turn:
             used.append(f"通话约{facts.mou}分钟")
         if facts.dou_mb is not None:
             used.append(f"流量约{facts.dou_mb / 1024:.1f}GB")
-        usage = f"按账户记录，您最近一个月{'、'.join(used)}。" if used else ""
+        usage = f"按账户记录，您近几个月平均每月{'、'.join(used)}。" if used else ""
         fee = f"每月{facts.plan_fee.normalize():f}元" if facts.plan_fee is not None else "月费我这边看不到"
         self.say("utter_own_plan", plan_name=facts.plan_name, plan_fee=fee, allowance=allowance, usage=usage)
 

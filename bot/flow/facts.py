@@ -75,8 +75,8 @@ class CustomerFacts:
     contract_end: date | None
     contract_known: bool  # False: the export had no contract column, so 「no end date」 means 「unknown」
     monthly_cost: Decimal | None  # average ARPU of the last COST_MONTHS months; None without usage on record
-    mou: int | None  # latest month's minutes
-    dou_mb: int | None  # latest month's data
+    mou: int | None  # minutes a month, averaged over the cost months
+    dou_mb: int | None  # data a month (MB), averaged likewise
     churn_band: str | None
     offers: tuple[OfferFacts, ...] = field(default_factory=tuple)
     # Tickets still open from earlier conversations, by kind: the same problem told again is that ticket.
@@ -96,7 +96,7 @@ class CustomerFacts:
         return next((o for o in self.offers if self.plan_name in o.name), None)
 
     def usage(self) -> dict[str, float]:
-        """The latest month in the measures suitability bands use."""
+        """The usage, in the measures suitability bands use (monthly averages over the cost months)."""
         values: dict[str, Any] = {"mou": self.mou, "dou_mb": self.dou_mb, "arpu": self.monthly_cost}
         return {name: float(value) for name, value in values.items() if value is not None}
 
@@ -122,7 +122,6 @@ def offer_facts(offer: Offer, customer: Customer, today: date) -> OfferFacts:
 def load_customer_facts(session: Session, customer: Customer, today: date, churn_band: str | None) -> CustomerFacts:
     """The customer's snapshot with the active catalogue (a few dozen rows: read whole, judged in Python)."""
     history = usage_history(session, customer.id, months=COST_MONTHS)
-    latest = history[-1] if history else None
     cost = (
         (sum((Decimal(row.arpu) for row in history), Decimal(0)) / len(history)).quantize(Decimal("0.01"))
         if history
@@ -140,8 +139,9 @@ def load_customer_facts(session: Session, customer: Customer, today: date, churn
         contract_end=customer.contract_end_date,
         contract_known=customer.contract_known is not False,
         monthly_cost=cost,
-        mou=latest.mou if latest is not None else None,
-        dou_mb=latest.dou_mb if latest is not None else None,
+        # usage over the same months as the cost: one quiet month does not make a 420-minute caller a 200-minute one
+        mou=round(sum(row.mou for row in history) / len(history)) if history else None,
+        dou_mb=round(sum(row.dou_mb for row in history) / len(history)) if history else None,
         churn_band=churn_band,
         offers=tuple(offer_facts(offer, customer, today) for offer in offers),
         open_tickets=_open_tickets(session, customer.id),

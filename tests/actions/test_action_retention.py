@@ -275,3 +275,16 @@ async def test_a_billing_check_filed_on_a_misreading_is_withdrawn_and_the_price_
     assert flow["reason"] == "reason_price_high" and "billing_check" not in flow["tickets"]
     again, flow = await _turn(flow, "reason_price_high", "就是觉得不划算")
     assert len(_tickets(app_db)) == 1  # nothing filed again
+
+
+async def test_one_quiet_month_does_not_make_a_heavy_caller_a_light_one(app_db: str) -> None:
+    from datetime import date
+
+    from bot.db.models import Customer
+    from bot.flow.facts import load_customer_facts
+
+    customer_id = add_customer(app_db, PHONE, [Month(mou=420, dou_mb=6000, arpu=128), Month(mou=430, dou_mb=6000, arpu=128),
+                                               Month(mou=150, dou_mb=6000, arpu=128)], plan_fee=128)
+    with session_scope(app_db) as session:
+        facts = load_customer_facts(session, session.get(Customer, customer_id), date.today(), None)
+    assert facts.mou == 333  # the three months' average, not the quiet last one
