@@ -943,9 +943,8 @@ class _Turn:
 
     def move_needs_checking(self) -> None:
         """「宽带能移到成都吗」 from 上海: moving broadband to another city is checked there, not promised."""
-        facts = self.facts
-        assert facts is not None
-        self.say("utter_move_other_city", city=facts.city or "", place=self.state.place or "")
+        city = self.facts.city if self.facts is not None else None
+        self.say("utter_move_other_city", city=city or "", place=self.state.place or "")
         self.ticket("home_visit")
 
     def keep_number(self, plan: OfferFacts | None = None) -> None:
@@ -1161,7 +1160,8 @@ class _Turn:
         """What their plan includes (from its catalogue entry, when there is one) and what they used last month
         (from the account), so that they can judge it themselves; an allowance not on record is not guessed."""
         facts = self.facts
-        assert facts is not None and facts.plan_name
+        if facts is None or not facts.plan_name:
+            return  # asks_about_own_plan() holds only for an identified customer with a plan on record
         twin = facts.own_plan_offer()
         allowance = f"按套餐介绍：{twin.description.split('；')[0].rstrip('。')}。" if twin is not None else (
             "套餐里具体包含多少分钟和流量，我这边看不到明细，需要的话我帮您核实。"
