@@ -921,3 +921,18 @@ def test_a_mobile_plan_put_to_a_broadband_customer_says_the_broadband_is_apart_a
     alone = replace(facts, has_broadband=False, offers=(broadband,))
     assert "utter_compare_saving" in [line.response for line in decide(state, Message("ask_offer", "none", "有便宜点的吗"),
                                                                         Identity(facts=alone)).lines]
+
+
+def test_a_line_out_of_service_is_told_its_status_and_how_to_restore_it_not_a_fault_or_its_plan() -> None:
+    facts = replace(_customer(80, 3000, 59), status="预销户", plan_name="天翼畅享59元套餐")
+    asked = decide(FlowState(replies=1), Message("reason_network_quality", "emotional", "我这个号怎么打不了电话了"),
+                   Identity(facts=facts))
+    assert [line.response for line in asked.lines][:1] == ["utter_account_status"]
+    assert asked.open_tickets == ["callback"] and "network_repair" not in asked.open_tickets
+    held = asked.state.copy(update={"tickets": {"callback": TicketPromise(id="67", due="12月7日 16:00前")}})
+    again = decide(held, Message("ask_offer_details", "none", "那怎么恢复"), Identity(facts=facts))
+    assert [line.response for line in again.lines] == ["utter_account_status", "utter_ticket_status"]
+    working = replace(facts, status="正常")
+    fault = decide(FlowState(replies=1), Message("reason_network_quality", "emotional", "我这个号怎么打不了电话了"),
+                   Identity(facts=working))
+    assert "utter_account_status" not in [line.response for line in fault.lines]

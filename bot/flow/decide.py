@@ -89,7 +89,7 @@ REASON_WORDS_KEPT = 200  # characters of the message a reason was told in, kept 
 # 「还有别的吗」「有没有其他方案」 with an offer put: the next offer asked for, not the details of this one.
 OTHER_OFFER = re.compile(r"(还有|有没有|有无)(别的|其他|其它|更好的|更便宜的)(的)?(方案|套餐|优惠|选择|办法)?(吗|么|没|没有|呢|不)?[?？]?$")
 # 「我这个套餐有多少分钟」「我现在的卡划算吗」: a question about the plan the customer is on, not a product to sell.
-OWN_PLAN = re.compile(r"我(这个|现在|目前|原来)?(的|这个)?套餐|我(这个|现在|目前|原来)(的|这个)?(卡|号)|现在(用)?的(这个)?套餐")
+OWN_PLAN = re.compile(r"我(这个|现在|目前|原来)?(的|这个)?套餐|现在(用)?的(这个)?套餐")
 # 「单子撤了吧」「20那个单子取消掉」「我没要补偿 别搞错了」: a ticket of this conversation taken back.
 CANCEL_TICKET = re.compile(
     r"(单子|工单|单号|\d+(号)?那个).{0,8}(撤|取消|不要了|没用|作废)|撤(销|掉|了|回)?(那个|这个)?(单子|工单)"
@@ -120,6 +120,8 @@ STATUS_QUESTION = re.compile(
 )
 # 「我就打打电话」「停机了我还怎么打电话」: the number is used for calls.
 CALLS_NEED = re.compile(r"打(打)?电话|接电话|打给|要打|还怎么打")
+NO_SERVICE = re.compile(r"打不了|打不出|接不了|没法打|用不了|停机了|被停了|没(有)?信号了")
+RESTORE = re.compile(r"恢复|复机|怎么办|咋办|怎么弄")
 ORDINAL = re.compile(r"第[一二三1-3]|头一个")
 # 「有没有不销号、又不用每个月交29的办法」: a question about the customer's plan that asks for another.
 ALTERNATIVE = re.compile(r"办法|便宜|别的|其他|其它|换|不用.{0,4}交|省钱|降")
@@ -445,7 +447,7 @@ class _Turn:
             STATUS_QUESTION.search(self.text)
             and (QUESTION.search(self.text) or "什么" in self.text)
             and not (KEEP_NUMBER_WORDS.search(self.text) and not re.search(r"预销户|欠", self.text))
-        ):  # (「停机保号回来以后怎么恢复」 asks about the plan)
+        ) or self.out_of_service_asked():  # (「停机保号回来以后怎么恢复」 asks about the plan)
             self.account_status()
         elif PENALTY.search(self.text) and not THE_OFFER.search(self.text) and self.named_offer() is None:
             self.penalty_answer()
@@ -1457,6 +1459,14 @@ class _Turn:
         else:
             self.say("utter_contract_end", contract_end=f"{end.year}年{end.month}月{end.day}日")
 
+    def out_of_service_asked(self) -> bool:
+        """「我这个号怎么打不了电话了」 from a line that is not in service, or 「那怎么恢复」 right after its status
+        was told: the status, not a fault to file."""
+        suspended = self.facts is not None and self.facts.status != "正常"
+        return (suspended and bool(NO_SERVICE.search(self.text))) or (
+            self.state.last_step == "status" and bool(RESTORE.search(self.text))
+        )
+
     def account_status(self) -> None:
         """「什么叫预销户？我没申请过销户啊」「我這個預銷戶怎麼恢復」: what the line's status means and how it ends,
         from the account; the amount owed and the dates are checked by a colleague (a call-back), never guessed."""
@@ -1468,6 +1478,7 @@ class _Turn:
         self.say("utter_account_status", status=facts.status, meaning=STATUS_MEANINGS.get(facts.status, ""))
         if facts.status != "正常":
             self.ticket("callback")
+        self.state.last_step = "status"
 
     def penalty_answer(self) -> None:
         """「违约金多少」: none without a contract; with one, that it applies and that its amount is checked by a
