@@ -936,3 +936,15 @@ def test_a_line_out_of_service_is_told_its_status_and_how_to_restore_it_not_a_fa
     fault = decide(FlowState(replies=1), Message("reason_network_quality", "emotional", "我这个号怎么打不了电话了"),
                    Identity(facts=working))
     assert "utter_account_status" not in [line.response for line in fault.lines]
+
+
+def test_a_fault_that_keeps_coming_back_but_was_never_reported_gets_its_own_repair_ticket() -> None:
+    facts = _customer(300, 9000, 129)
+    again = decide(FlowState(), Message("reason_unresolved_problem", "emotional", "宽带又断了，这礼拜第三次了，再这样我就退了"),
+                   Identity(facts=facts))
+    fault = decide(again.state, Message("reason_network_quality", "rational", "就是断网啊，晚上一到九点就断，路由器灯红的"),
+                   Identity(facts=facts))
+    assert fault.open_tickets == ["network_repair"]
+    reported = decide(FlowState(), Message("reason_unresolved_problem", "emotional", "报修三次了还没修好"), Identity(facts=facts))
+    failed = decide(reported.state, Message("reason_network_quality", "rational", "就是断网，晚上九点就断"), Identity(facts=facts))
+    assert failed.open_tickets == ["complaint"]

@@ -122,6 +122,8 @@ STATUS_QUESTION = re.compile(
 CALLS_NEED = re.compile(r"打(打)?电话|接电话|打给|要打|还怎么打")
 NO_SERVICE = re.compile(r"打不了|打不出|接不了|没法打|用不了|停机了|被停了|没(有)?信号了")
 RESTORE = re.compile(r"恢复|复机|怎么办|咋办|怎么弄")
+# 「报修三次了」「反映过好几次」: a problem already reported (a failed repair is a complaint, not a new repair).
+REPORTED_BEFORE = re.compile(r"报修|报过|报了|反映过|反映了|投诉过|说过|打过.{0,4}电话|找过|催过|工单|单号")
 ORDINAL = re.compile(r"第[一二三1-3]|头一个")
 # 「有没有不销号、又不用每个月交29的办法」: a question about the customer's plan that asks for another.
 ALTERNATIVE = re.compile(r"办法|便宜|别的|其他|其它|换|不用.{0,4}交|省钱|降")
@@ -640,6 +642,7 @@ class _Turn:
         same = reason == state.reason
         first, previous = state.reason is None, state.reason
         state.reason, state.need = reason, need
+        previous_words = state.reason_words or ""
         if not same:
             state.reason_words = self.message.text[:REASON_WORDS_KEPT]
         if same and state.reason_status != "none":
@@ -666,8 +669,10 @@ class _Turn:
             self.insist_on_fix()  # the same problem (or the complaint that it is not fixed), said again
             return
         unresolved = self.strategies.of("reason_unresolved_problem")
-        if previous == "reason_unresolved_problem" and fix and unresolved is not None and unresolved.fix:
+        reported = REPORTED_BEFORE.search(previous_words + self.text) or (self.facts and self.facts.open_tickets)
+        if previous == "reason_unresolved_problem" and fix and unresolved is not None and unresolved.fix and reported:
             # 「报修三次了」 then what the fault is: the repair that failed is complained about, not filed again.
+            # (「又断了，这礼拜第三次了」 reported nothing: the fault's own ticket.)
             self.ticket(unresolved.fix)
             return
         if fix and self.facts is not None:
