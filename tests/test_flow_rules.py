@@ -948,3 +948,12 @@ def test_a_fault_that_keeps_coming_back_but_was_never_reported_gets_its_own_repa
     reported = decide(FlowState(), Message("reason_unresolved_problem", "emotional", "报修三次了还没修好"), Identity(facts=facts))
     failed = decide(reported.state, Message("reason_network_quality", "rational", "就是断网，晚上九点就断"), Identity(facts=facts))
     assert failed.open_tickets == ["complaint"]
+
+
+def test_porting_out_keeps_the_number_so_it_never_gets_the_switching_risk_advice() -> None:
+    facts = _customer(375, 20000, 128)  # no suitable offer, no keep-number plan
+    state = FlowState(reason="reason_competitor_offer", need="rational", reason_status="confirmed", replies=3,
+                      leave_topic="port", offers_refused=False)
+    leaving = decide(state, Message("request_cancel", "none", "我转移动了，要怎么弄"), Identity(facts=facts))
+    responses = [line.response for line in leaving.lines]
+    assert "utter_retain_number_advice" not in responses and "utter_how_to_leave_port" in responses

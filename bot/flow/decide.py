@@ -965,6 +965,13 @@ class _Turn:
             state.on_table = plan.code
             self.decision.propose.append(plan.code)
             self.say("utter_retain_number", offer=plan.code)
+        elif state.leave_topic == "port":
+            # 携号转网 keeps the number: the switching-risk advice does not apply; the steps they asked about do
+            state.on_table = None
+            if not self.said_before("utter_how_to_leave_port"):
+                self.say("utter_how_to_leave_port")
+            state.last_step = "how_to_leave"
+            return
         else:
             state.on_table = None
             self.say("utter_retain_number_advice")
