@@ -957,3 +957,11 @@ def test_porting_out_keeps_the_number_so_it_never_gets_the_switching_risk_advice
     leaving = decide(state, Message("request_cancel", "none", "我转移动了，要怎么弄"), Identity(facts=facts))
     responses = [line.response for line in leaving.lines]
     assert "utter_retain_number_advice" not in responses and "utter_how_to_leave_port" in responses
+
+
+def test_a_contract_that_already_ended_is_said_to_have_ended_not_to_bind_them() -> None:
+    from datetime import date
+
+    ended = replace(_customer(90, 900, 60), contract_running=False, contract_end=date(2026, 12, 3))
+    asked = decide(FlowState(replies=1), Message("ask_product_fact", "none", "我合约是不是到期了"), Identity(facts=ended))
+    assert [line.response for line in asked.lines] == ["utter_contract_ended"]

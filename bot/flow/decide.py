@@ -1468,6 +1468,8 @@ class _Turn:
             self.need_to_verify()  # the operator's data does not say: never 「您没有合约」 on a guess
         elif end is None:
             self.say("utter_no_contract")
+        elif not self.facts.contract_running:  # type: ignore[union-attr]
+            self.say("utter_contract_ended", contract_end=f"{end.year}年{end.month}月{end.day}日")  # 「已经到期了」
         else:
             self.say("utter_contract_end", contract_end=f"{end.year}年{end.month}月{end.day}日")
 
