@@ -965,3 +965,12 @@ def test_a_contract_that_already_ended_is_said_to_have_ended_not_to_bind_them() 
     ended = replace(_customer(90, 900, 60), contract_running=False, contract_end=date(2026, 12, 3))
     asked = decide(FlowState(replies=1), Message("ask_product_fact", "none", "我合约是不是到期了"), Identity(facts=ended))
     assert [line.response for line in asked.lines] == ["utter_contract_ended"]
+
+
+def test_overuse_charges_are_no_billing_error_and_not_dear_is_a_denial() -> None:
+    facts = _customer(300, 30000, 99)
+    overuse = decide(FlowState(), Message("reason_billing_error", "rational", "是流量不够用 超出去扣钱"), Identity(facts=facts))
+    assert overuse.open_tickets == [] and overuse.state.reason == "reason_price_high" and overuse.state.needs_data
+    heard = decide(FlowState(), Message("reason_price_high", "rational", "这是我爸的号，一个月就打几个电话"), Identity(facts=facts))
+    denied = decide(heard.state, Message("reason_price_high", "rational", "不是贵，19块不贵"), Identity(facts=facts))
+    assert denied.state.reason is None

@@ -146,7 +146,7 @@ GOODBYE_WORDS = re.compile(r"拜拜|再见|(?<!\d)886?(?![\d元块])")
 # 「没有别的原因」「没别的了」: the answer to the probe that confirms the reason already heard.
 # 「我没说你们态度不好」: the reason the bot heard is denied (a different one may follow in the same message).
 # 「我不是说过了吗」「我还没说完」 are not.
-MISHEARD = re.compile(r"(没|没有|不是)(说|讲)(?!过了|了|完)|不是这个(意思|原因)|你(理解|听)错了")
+MISHEARD = re.compile(r"(没|没有|不是)(说|讲)(?!过了|了|完)|不是这个(意思|原因)|你(理解|听)错了|不是(嫌|因为)?(贵|钱的事)")
 NO_OTHER_REASON = re.compile(r"没(有)?(别的|其他|其它)(原因|了)?|就(是)?(这个|这些)原因|就这(一)?个原因")
 HOW_TO_GET = re.compile(r"(那个|这个|的)(要)?(怎么|咋|如何)(办|弄|开通|申请|改)")
 PROCEDURE = re.compile(r"流程|手续|要带什么|怎么(办理|操作)(销户|销号|携号|转网|拆机)|去哪(里)?办|(查|查询).{0,4}资格")
@@ -622,6 +622,8 @@ class _Turn:
 
     def hear_reason(self, reason: str) -> None:
         state = self.state
+        if reason == "reason_billing_error" and DATA_SHORT.search(self.text):
+            reason = "reason_price_high"  # 「是流量不够用 超出去扣钱」: their own overuse, no billing error to check
         if state.reason is None and NO_REASON.search(self.text):
             self.vague()  # 「不为什么，就是想销」 tells no reason, whatever the NLU read (or guessed) in it
             return
