@@ -974,3 +974,13 @@ def test_overuse_charges_are_no_billing_error_and_not_dear_is_a_denial() -> None
     heard = decide(FlowState(), Message("reason_price_high", "rational", "这是我爸的号，一个月就打几个电话"), Identity(facts=facts))
     denied = decide(heard.state, Message("reason_price_high", "rational", "不是贵，19块不贵"), Identity(facts=facts))
     assert denied.state.reason is None
+
+
+def test_a_billing_complaint_is_first_told_what_the_account_shows_then_checked() -> None:
+    facts = replace(_customer(90, 900, 44), plan_fee=Decimal(29), services=("咪咕视频会员",))
+    heard = decide(FlowState(), Message("reason_billing_error", "rational", "套餐才29 为啥我每个月交四十多"), Identity(facts=facts))
+    [line] = [line for line in heard.lines if line.response == "utter_bill_breakdown"]
+    assert line.params == {"plan_fee": "29元", "services": "，另外开通了咪咕视频会员", "monthly_cost": "44元"}
+    assert heard.open_tickets == ["billing_check"]
+    again = decide(heard.state, Message("reason_billing_error", "rational", "那多扣的到底是啥"), Identity(facts=facts))
+    assert "utter_bill_breakdown" not in [line.response for line in again.lines]

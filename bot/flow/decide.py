@@ -33,7 +33,7 @@ from bot.flow.offer_policy import (
 )
 from bot.flow.state import FlowState
 from bot.flow.strategy import Strategies, strategies as default_strategies
-from bot.flow.wording import yuan
+from bot.flow.wording import whole_yuan, yuan
 from bot.phone_numbers import mask_phones
 from bot.nlu.text_normalization import normalize_text
 
@@ -620,6 +620,16 @@ class _Turn:
         self.say("utter_reason_misheard")
         self.state.last_step = "probe"
 
+    def bill_breakdown(self) -> None:
+        """「套餐才29 为啥每个月交四十多」: what the account shows — the plan's fee, the services on the line and the
+        average actually paid — said once, before the check that finds where the rest comes from."""
+        facts = self.facts
+        if facts is None or facts.plan_fee is None or facts.monthly_cost is None or self.said_before("utter_bill_breakdown"):
+            return
+        services = f"，另外开通了{'、'.join(facts.services)}" if facts.services else ""
+        self.say("utter_bill_breakdown", plan_fee=f"{yuan(facts.plan_fee)}元", services=services,
+                 monthly_cost=f"{whole_yuan(facts.monthly_cost)}元")
+
     def hear_reason(self, reason: str) -> None:
         state = self.state
         if reason == "reason_billing_error" and DATA_SHORT.search(self.text):
@@ -654,6 +664,8 @@ class _Turn:
             self.confirm_reason()
             return
         self.empathize()
+        if reason == "reason_billing_error":
+            self.bill_breakdown()
         if first and state.reason_status == "none":
             state.reason_status = "heard"
             fix = self.strategy().fix

@@ -84,6 +84,7 @@ class CustomerFacts:
     plan_name: str | None = None  # the plan the customer is on (「孝心卡39元套餐」)
     status: str = "正常"  # 号码状态 (bot/db/models/vocabulary.py CUSTOMER_STATUSES)
     city: str | None = None  # where the customer's line and broadband are
+    services: tuple[str, ...] = ()  # what else is billed on the line (宽带, 咪咕视频会员 …), for a bill explained
 
     def offer(self, code: str | None) -> OfferFacts | None:
         return next((offer for offer in self.offers if offer.code == code), None)
@@ -148,6 +149,12 @@ def load_customer_facts(session: Session, customer: Customer, today: date, churn
         plan_name=customer.plan_name,
         status=customer.status,
         city=customer.city,
+        services=tuple(
+            name
+            for name, held in (("宽带", customer.has_broadband), ("咪咕视频会员", customer.migu_video),
+                               ("咪咕阅读会员", customer.migu_read))
+            if held
+        ),
     )
 
 
