@@ -984,3 +984,14 @@ def test_a_billing_complaint_is_first_told_what_the_account_shows_then_checked()
     assert heard.open_tickets == ["billing_check"]
     again = decide(heard.state, Message("reason_billing_error", "rational", "那多扣的到底是啥"), Identity(facts=facts))
     assert "utter_bill_breakdown" not in [line.response for line in again.lines]
+
+
+def test_a_sub_card_offer_to_a_customer_without_a_family_main_card_is_dropped_once() -> None:
+    card = _offer("FUS-SUBCARD", "号码转为家庭融合副卡（每月10元）", "融合业务", 10, ["reason_company_number"])
+    facts = replace(_customer(20, 200, 59), offers=(*CATALOGUE, card))
+    state = FlowState(reason="reason_company_number", need="rational", reason_status="confirmed", replies=3,
+                      proposed=["FUS-SUBCARD"], on_table="FUS-SUBCARD", last_step="propose")
+    told = decide(state, Message("ask_offer_details", "none", "我家里没有电信的主卡啊"), Identity(facts=facts))
+    assert told.reject == ["FUS-SUBCARD"] and told.state.on_table != "FUS-SUBCARD"
+    assert [line.response for line in told.lines][0] == "utter_offer_not_suitable"
+    assert "utter_offer_details" not in [line.response for line in told.lines]

@@ -124,6 +124,8 @@ NO_SERVICE = re.compile(r"打不了|打不出|接不了|没法打|用不了|停�
 RESTORE = re.compile(r"恢复|复机|怎么办|咋办|怎么弄")
 # 「报修三次了」「反映过好几次」: a problem already reported (a failed repair is a complaint, not a new repair).
 REPORTED_BEFORE = re.compile(r"报修|报过|报了|反映过|反映了|投诉过|说过|打过.{0,4}电话|找过|催过|工单|单号")
+# 「我家里没有电信的主卡」: nobody's family plan to join as a 副卡.
+NO_MAIN_CARD = re.compile(r"没有?(电信的?)?主卡|家里(没|没有)(人)?(用|办)?(电信|融合)|没(有)?(办)?融合|不是(融合|家庭)套餐")
 ORDINAL = re.compile(r"第[一二三1-3]|头一个")
 # 「有没有不销号、又不用每个月交29的办法」: a question about the customer's plan that asks for another.
 ALTERNATIVE = re.compile(r"办法|便宜|别的|其他|其它|换|不用.{0,4}交|省钱|降")
@@ -499,6 +501,14 @@ class _Turn:
             # 「停机了我还怎么打电话」 to 停机保号: it does not suit them; said once, and the next option instead
             self.say("utter_offer_not_suitable", offer=state.on_table)
             self.turn_down_on_table()
+            self.propose_next()
+        elif NO_MAIN_CARD.search(self.text) and self.sub_card_in_question() is not None:
+            # 「我家里没有电信的主卡」 to the 副卡 offer: it cannot be had; said once, then the next option
+            card = self.sub_card_in_question()
+            self.say("utter_offer_not_suitable", offer=card.code)  # type: ignore[union-attr]
+            if state.on_table == card.code:  # type: ignore[union-attr]
+                self.turn_down_on_table()
+            state.discussed = None
             self.propose_next()
         elif state.put() and SWAP_OFFER.search(self.text) and not LEAVING.search(self.text) and self.facts is not None:
             if state.on_table and re.search(r"不要|不行|算了|不合适", self.text):
@@ -952,6 +962,11 @@ class _Turn:
             )
             offers = [*packs, *(o for o in offers if o not in packs)]
         return offers
+
+    def sub_card_in_question(self) -> OfferFacts | None:
+        """The 副卡 offer on the table or just asked about, if that is what the conversation is on."""
+        offer = self.offer(self.state.on_table or self.state.discussed)
+        return offer if offer is not None and "副卡" in offer.name else None
 
     def moves_to_another_city(self) -> bool:
         """The place the customer moves to is not the city their line is in (a district of it may be taken for
