@@ -132,10 +132,10 @@ def resolve_choice(
         (o for o in catalogue if o.eligible or not eligible_only), key=lambda o: (o.eligible, -(o.monthly_price or 0))
     )
     picked = _by_order(normalized, proposed)
+    not_own_plan = [o for o in candidates if own_fee is None or o.monthly_price != own_fee]
     for rule in (_by_price, _by_name, _by_type):
         if picked is None:
-            others = [o for o in candidates if own_fee is None or o.monthly_price != own_fee]
-            picked = rule(normalized, proposed) or rule(normalized, others if rule is _by_price else candidates)
+            picked = rule(normalized, proposed) or rule(normalized, not_own_plan if rule is _by_price else candidates)
     if picked is not None:
         return Choice(picked.code, True)
     if any(word in normalized for word, _ in _ORDINALS):

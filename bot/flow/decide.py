@@ -105,7 +105,7 @@ PRESENTING = frozenset(
 )
 # 「说不清楚 等人给我打电话吧」「行吧，先等你们修」「等你们核查结果吧」 with a ticket held: waiting for what was
 # promised, whatever feeling comes with it (never a second complaint, never 「催办」).
-WAIT_FOR_CALL = re.compile(r"等(人|你们|您|着)?.{0,4}(打|回)(电话|过来)|等(人|你们|您|着)?.{0,3}(联系|回电|修|核查|查|结果|消息|处理|上门|师傅|通知|回复)")
+WAITING_ON_PROMISE = re.compile(r"等(人|你们|您|着)?.{0,4}(打|回)(电话|过来)|等(人|你们|您|着)?.{0,3}(联系|回电|修|核查|查|结果|消息|处理|上门|师傅|通知|回复)")
 # 「流量老不够用」「每个月流量都超」: the customer needs more data, not a cheaper plan with less.
 DATA_SHORT = re.compile(r"流量.{0,4}(不够|不足|超了|超出|用超|用完)|不够用|流量多(一)?点|大流量|更多(的)?流量")
 DATA_PACK_TYPE = "流量包"
@@ -143,8 +143,8 @@ CHOOSING = re.compile(r"吧|就办|给我办|帮我办|办个|改成|换成|就�
 # 「不为什么，就是想销」: the words say there is no reason to tell, whatever reason the NLU read into them.
 NO_REASON = re.compile(r"不为什么|没(有)?(什么|啥)?(特别的)?(原因|理由)|不想说(原因|为什么)?")
 # A short message of thanks or goodbye (「谢谢，拜拜」): a closing, however unsure the NLU was of it.
-CLOSING_WORDS = re.compile(r"谢谢|多谢|感谢|谢了|拜拜|再见|(?<!\d)886?(?![\d元块])")
 GOODBYE_WORDS = re.compile(r"拜拜|再见|(?<!\d)886?(?![\d元块])")
+CLOSING_WORDS = re.compile(rf"谢谢|多谢|感谢|谢了|{GOODBYE_WORDS.pattern}")
 # 「没有别的原因」「没别的了」: the answer to the probe that confirms the reason already heard.
 # 「我没说你们态度不好」: the reason the bot heard is denied (a different one may follow in the same message).
 # 「我不是说过了吗」「我还没说完」 are not.
@@ -428,8 +428,8 @@ class _Turn:
             self.call_back_on(contact)
         elif state.reason == "reason_billing_error" and BILLED_RIGHT.search(self.text):
             self.billed_right(intent)
-        elif state.tickets and CANCEL_TICKET.search(self.text) and self.ticket_to_cancel() is not None:
-            self.cancel_ticket(self.ticket_to_cancel())  # type: ignore[arg-type]
+        elif state.tickets and CANCEL_TICKET.search(self.text) and (withdrawn := self.ticket_to_cancel()) is not None:
+            self.cancel_ticket(withdrawn)
         elif NO_COMPENSATION.search(self.text) or BRUSHED_OFF.search(self.text):
             if BRUSHED_OFF.search(self.text):
                 state.offers_refused = True
@@ -463,7 +463,7 @@ class _Turn:
             and (
                 intent not in NO_INTENTS | {"goodbye", "thank", *taxonomy.reason_intents()}
                 or THINKING_IT_OVER.fullmatch(self.text) is not None
-                or (WAIT_FOR_CALL.search(self.text) is not None and bool(state.tickets))
+                or (WAITING_ON_PROMISE.search(self.text) is not None and bool(state.tickets))
             )
             and (state.on_table or state.tickets or self.decision.open_tickets)
         ):
@@ -490,26 +490,10 @@ class _Turn:
             and self.names_a_product()
         ):
             self.choose()
-        elif (
-            CALLS_NEED.search(self.text)
-            and state.on_table
-            and (self.named_offer() or self.offer(state.on_table)).code == state.on_table  # type: ignore[union-attr]
-            # (「8元那个能接电话吗」 asks about another plan)
-            and self.offer(state.on_table) is not None
-            and keeps_no_calls(self.offer(state.on_table))  # type: ignore[arg-type]
-        ):
-            # 「停机了我还怎么打电话」 to 停机保号: it does not suit them; said once, and the next option instead
-            self.say("utter_offer_not_suitable", offer=state.on_table)
-            self.turn_down_on_table()
-            self.propose_next()
-        elif NO_MAIN_CARD.search(self.text) and self.sub_card_in_question() is not None:
-            # 「我家里没有电信的主卡」 to the 副卡 offer: it cannot be had; said once, then the next option
-            card = self.sub_card_in_question()
-            self.say("utter_offer_not_suitable", offer=card.code)  # type: ignore[union-attr]
-            if state.on_table == card.code:  # type: ignore[union-attr]
-                self.turn_down_on_table()
-            state.discussed = None
-            self.propose_next()
+        elif CALLS_NEED.search(self.text) and (halting := self.on_table_cutting_calls()) is not None:
+            self.drop_unsuitable(halting)  # 「停机了我还怎么打电话」 to 停机保号
+        elif NO_MAIN_CARD.search(self.text) and (card := self.sub_card_in_question()) is not None:
+            self.drop_unsuitable(card)  # 「我家里没有电信的主卡」 to the 副卡 offer
         elif state.put() and SWAP_OFFER.search(self.text) and not LEAVING.search(self.text) and self.facts is not None:
             if state.on_table and re.search(r"不要|不行|算了|不合适", self.text):
                 self.turn_down_on_table()  # 「不要59的。换一个」: that one refused, another asked for
@@ -596,6 +580,10 @@ class _Turn:
             return named
         return next(iter(self.state.tickets)) if len(self.state.tickets) == 1 else None
 
+    def forget_reason(self) -> None:
+        """The reason heard turned out wrong (denied, or filed on a misreading): asked about afresh."""
+        self.state.reason, self.state.reason_status = None, "none"
+
     def cancel_ticket(self, kind: str) -> None:
         """A ticket filed on a misreading (「单子撤了吧 我没说扣错钱」) is withdrawn and said to be; the reason it
         was filed for is forgotten with it, so that the customer's own words decide what comes next."""
@@ -604,17 +592,17 @@ class _Turn:
         self.decision.cancel.append(promise.id)
         strategy = self.strategy()
         if strategy is not None and strategy.fix == kind:
-            state.reason, state.reason_status = None, "none"
+            self.forget_reason()
         self.say("utter_ticket_cancelled", ticket_id=promise.id)
         state.last_step = "ticket_cancelled"
 
     def billed_right(self, intent: str) -> None:
         """「不是扣错了 扣的是对的」: no billing check; what they pay is the complaint (or the reason they name)."""
-        state = self.state
-        check = self.strategy().fix if self.strategy() is not None else None
-        if check and check in state.tickets:
+        strategy = self.strategy()
+        check = strategy.fix if strategy is not None else None
+        if check and check in self.state.tickets:
             self.cancel_ticket(check)
-        state.reason, state.reason_status = None, "none"
+        self.forget_reason()
         told = intent if intent in taxonomy.reason_intents() and intent != "reason_billing_error" else "reason_price_high"
         self.message = replace(self.message, intent=told)
         self.hear_reason(told)
@@ -623,7 +611,7 @@ class _Turn:
         """「我没说你们态度不好，是网太慢」: the reason heard is forgotten; one told in its place is heard as the
         first, else the customer is asked again (only before anything was filed on the wrong reason)."""
         denied = self.state.reason
-        self.state.reason, self.state.reason_status = None, "none"
+        self.forget_reason()
         if intent in taxonomy.reason_intents() and intent != denied:
             self.hear_reason(intent)
             return
@@ -650,7 +638,8 @@ class _Turn:
         need = self.told_need()
         heard = state.reason if state.reason_status == "heard" else None
         told = self.strategies.of(reason)
-        heard_fix = self.strategies.of(heard).fix if heard is not None and self.strategies.of(heard) else None
+        heard_strategy = self.strategies.of(heard) if heard is not None else None
+        heard_fix = heard_strategy.fix if heard_strategy is not None else None
         if heard is not None and heard_fix and told and told.fix and told.fix != heard_fix and self.one_problem(
             told.fix, heard_fix
         ):
@@ -962,6 +951,26 @@ class _Turn:
             )
             offers = [*packs, *(o for o in offers if o not in packs)]
         return offers
+
+    def on_table_cutting_calls(self) -> OfferFacts | None:
+        """The offer on the table when it stops calls (停机保号) and the message is about it, not about another
+        plan it names (「8元那个能接电话吗」)."""
+        offer = self.offer(self.state.on_table)
+        named = self.named_offer()
+        if offer is None or (named is not None and named.code != offer.code) or not keeps_no_calls(offer):
+            return None
+        return offer
+
+    def drop_unsuitable(self, offer: OfferFacts) -> None:
+        """An offer the customer's words show cannot serve them: said once, turned down, and the next option
+        instead (never its details again)."""
+        state = self.state
+        self.say("utter_offer_not_suitable", offer=offer.code)
+        if state.on_table == offer.code:
+            self.turn_down_on_table()
+        if state.discussed == offer.code:
+            state.discussed = None
+        self.propose_next()
 
     def sub_card_in_question(self) -> OfferFacts | None:
         """The 副卡 offer on the table or just asked about, if that is what the conversation is on."""
