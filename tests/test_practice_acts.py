@@ -47,6 +47,10 @@ def test_every_act_of_a_reply_is_recognised(reader: ActReader, reply: str, acts:
         ("您好，感谢您的耐心，换了这个套餐我保证以后再也不会有任何问题。", "agent_overpromise"),
         ("完全理解您想省钱，不过广电那种便宜卡都是骗人的，您可别信。", "agent_disparage"),
         ("明白您的意思，但这种小事也值得打电话来闹吗？", "agent_argue"),
+        # Trial of 7 December: accusing the customer and promising a fix nobody checked passed unpenalised.
+        ("好的，我明白。您别骗我了，您这个情况我们见多了。", "agent_argue"),
+        ("理解您的想法。不过您这样想就不对了，号码回老家也能用。", "agent_argue"),
+        ("理解您。工程师明天肯定能修好，修不好我自己掏钱赔您。", "agent_overpromise"),
         # Read by the model alone (no cue word in them): after a polite sentence.
         ("好的，我明白了。谁让您当初自己选了这个套餐呢。", "agent_argue"),
         ("谢谢您的耐心。不过那家的信号出了城就没有了，谁用谁知道。", "agent_disparage"),
@@ -77,6 +81,10 @@ def test_time_frames_open_and_focused_questions() -> None:
     assert cues.time_frame_in("明天下午6点前会有工程师联系您") is not None
     assert cues.time_frame_in("24小时内给您回复") == "24小时内"
     assert cues.time_frame_in("我们会尽快处理") is None
+    # A usage figure or a past moment is no commitment; the deadline the reply commits to is (trial of 7 December).
+    assert cues.time_frame_in("您每月200分钟通话我看到了，10分钟后给您回电确认") == "10分钟后"
+    assert cues.time_frame_in("今天上午的通话记录我查了，明天下午5点前把结果短信发给您") == "明天下午5点前"
+    assert cues.time_frame_in("您每月用200分钟通话，套餐够用") is None
     assert cues.probe_kind("方便说说是什么原因吗？") == "open"
     assert cues.probe_kind("是月费本身高，还是流量用不完？") == "focused"
     assert cues.probe_kind("是哪个月的账单多扣了？") == "focused"

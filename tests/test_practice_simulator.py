@@ -4,6 +4,7 @@ agenda-based reactions to the trainee's acts, and the same call for the same see
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from decimal import ROUND_HALF_UP, Decimal
 from collections.abc import Iterator
 
@@ -11,6 +12,7 @@ import pytest
 
 from bot import taxonomy
 from bot.db.session import session_scope
+from bot.flow.offer_policy import KEEP_NUMBER_TYPE
 from bot.practice.acts import ReplyActs, Violation
 from bot.practice.call import CallState, PracticeEngine
 from bot.practice.lines import LineBook, load_rules
@@ -222,6 +224,27 @@ def test_a_keep_number_advice_keeps_an_insisting_customer(engine: PracticeEngine
     simulator.react(reply("agent_close", closing=True), None)
     assert simulator.state.outcome == "kept_number"
 
+
+
+def test_a_keep_number_plan_the_customer_cannot_have_is_not_taken(
+    engine: PracticeEngine, dialogue_database_url: str
+) -> None:
+    """Trial of 7 December: 「8元保号套餐」, ineligible in the contract term, was accepted and scored 保号留网."""
+    spec = spec_from_choice(reason="reason_relocation", need="rational", difficulty="easy", seed=6)
+    _, simulator = prepared(engine, dialogue_database_url, spec)
+    simulator.react(reply("agent_probe"), None)
+    simulator.react(reply("agent_propose"), OfferMention("X", "某方案", False, False, "不适合"))
+    simulator.react(reply("agent_propose"), OfferMention("Y", "另一个方案", False, False, "不适合"))
+    assert simulator.state.insisting
+    plan = next(o for o in simulator.facts.offers if o.type == KEEP_NUMBER_TYPE)
+    out_of_reach = dataclasses.replace(plan, eligible=False, why_not=("协议期内不可办理",))
+    simulator.facts = dataclasses.replace(
+        simulator.facts, offers=tuple(out_of_reach if o is plan else o for o in simulator.facts.offers)
+    )
+    mention = OfferMention(plan.code, plan.name, False, True, "协议期内不可办理")
+    assert simulator.react(reply("agent_retain_number"), mention)[0] in ("reject_offer", "request_cancel")
+    assert not simulator.state.kept_number and plan.code in simulator.state.refused
+    assert simulator.react(reply("agent_retain_number"), None) == ("accept_offer", "none")  # plain advice still keeps
 
 # --- determinism ----------------------------------------------------------------------------------------------
 

@@ -90,6 +90,11 @@ class ReplyActs:
         return replace(self, acts=tuple(dict.fromkeys([*self.acts, act])))
 
 
+# What follows a time that describes usage or a past moment rather than a deadline.
+_DESCRIBED_BY_WHAT_FOLLOWS = re.compile(r"\s*(的|通话|流量|短信|语音)")
+_DEADLINE_ENDINGS = ("内", "前", "后")
+
+
 @dataclass(frozen=True)
 class Cues:
     violations: dict[str, tuple[re.Pattern[str], ...]]
@@ -117,7 +122,18 @@ class Cues:
         return found
 
     def time_frame_in(self, text: str) -> str | None:
-        return next((m.group(0) for p in self.time_frame if (m := p.search(text))), None)
+        """The deadline a reply commits to: a time described by what follows it (「200分钟通话」, 「今天上午的通话」)
+        is usage or the past; among the rest one that ends in 内/前/后 wins, then the first."""
+        found = [
+            m
+            for pattern in self.time_frame
+            for m in pattern.finditer(text)
+            if not _DESCRIBED_BY_WHAT_FOLLOWS.match(text, m.end())
+        ]
+        if not found:
+            return None
+        best = min(found, key=lambda m: (not m.group(0).endswith(_DEADLINE_ENDINGS), m.start()))
+        return best.group(0)
 
     def asks_only(self, clause: Clause) -> bool:
         """A question read as an offer that offers nothing: 「这个号码上还绑着银行卡、微信这些吗？」."""

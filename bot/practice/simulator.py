@@ -175,7 +175,7 @@ class Simulator:
             return "thank" if reply.has("agent_commit") else "affirm", "none"
         keeps_number = reply.has("agent_retain_number") or (offer is not None and offer.keep_number)
         if keeps_number and (state.insisting or not reply.has("agent_propose")):
-            return self._answer_keep_number()
+            return self._answer_keep_number(offer)
         if reply.has("agent_propose"):
             return self._answer_offer(offer)
         if reply.has("agent_probe"):
@@ -298,10 +298,14 @@ class Simulator:
             return "request_cancel", self._need()
         return "reject_offer", self._need("rational" if self.spec.need == "rational" else "none")
 
-    def _answer_keep_number(self) -> tuple[str, str]:
+    def _answer_keep_number(self, offer: OfferMention | None) -> tuple[str, str]:
         state = self.state
         if not state.reason_known:
             state.mood += 1
+            return self._refuse()
+        named = self.facts.offer(offer.code) if offer is not None and offer.code is not None else None
+        if named is not None and not named.eligible:
+            state.refused.append(named.code)  # a plan the customer cannot have is not taken, however it is put
             return self._refuse()
         plans = suitable_codes(self.facts, self.strategies, self.spec.reason, first=False)
         sensible = state.insisting or self.strategy.keep_number or any(o.type == KEEP_NUMBER_TYPE for o in plans)
