@@ -5,8 +5,9 @@ crosses a jieba word boundary. The feeling in a customer's words often sits exac
 into 贵/死/了 and 「服了」 into 服/了, and the sigh 「唉」 attaches to whatever follows. This featurizer adds the
 n-grams of the normalised text as one sentence-level vector.
 
-It sits after the intent classifiers in config.yml, so DIET and the linear intent model never see it (on the
-held-out split it did not help them); the need classifier, which reads every sentence feature, does.
+It sits after DIET in config.yml, so DIET never sees it (on the held-out split it did not help it); the linear
+intent model and the need classifier, which read every sentence feature, do: for the linear model it lifted the
+held-out split's reason macro-F1 from 0.884 to 0.894 and the challenge set's from 0.909 to 0.920 (7 December).
 """
 
 from __future__ import annotations
