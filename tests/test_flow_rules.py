@@ -959,6 +959,17 @@ def test_porting_out_keeps_the_number_so_it_never_gets_the_switching_risk_advice
     assert "utter_retain_number_advice" not in responses and "utter_how_to_leave_port" in responses
 
 
+
+def test_a_light_user_porting_out_is_not_offered_a_keep_number_plan() -> None:
+    """携号转网 takes the number along: 停机保号 keeps nothing for them (practice trial of 7 December)."""
+    facts = _customer(20, 200, 30)  # a light user: the keep-number plan KEEP-5 suits them otherwise
+    state = FlowState(reason="reason_competitor_offer", need="rational", reason_status="confirmed", replies=3,
+                      leave_topic="port", offers_refused=False)
+    leaving = decide(state, Message("request_cancel", "none", "别劝了，我就是要走"), Identity(facts=facts))
+    responses = [line.response for line in leaving.lines]
+    assert "utter_retain_number" not in responses and "KEEP-5" not in leaving.propose
+    assert "utter_how_to_leave_port" in responses
+
 def test_a_contract_that_already_ended_is_said_to_have_ended_not_to_bind_them() -> None:
     from datetime import date
 

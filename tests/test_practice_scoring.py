@@ -116,3 +116,20 @@ def test_the_rubric_document_quotes_every_point_and_violation() -> None:
         assert item.title in document
         for sentence in item.quote.replace(" ", "").split("。"):
             assert sentence in document.replace(" ", ""), sentence
+
+
+def test_a_customer_porting_out_is_not_owed_the_keep_number_advice(
+    engine: PracticeEngine, dialogue_database_url: str
+) -> None:
+    """携号转网 takes the number along (practice trial of 7 December: 0/5 and 「建议保号」 feedback every turn)."""
+    spec = spec_from_choice(reason="reason_competitor_offer", need="rational", seed=2)
+    call = play(engine, dialogue_database_url, spec, ["您好，我是客服小王，请问您为什么想走呢？", "好的，再见。"])
+
+    def keep_number_points(porting: bool) -> tuple[float, str]:
+        turns = [t.copy(update={"porting": porting, "insisting": True}) for t in call.state.evidence]
+        result = score(turns, need="rational", fix_reason=False, insisted=True)
+        criterion = next(c for point in result.breakdown for c in point.criteria if c.id == "keep_number")
+        return criterion.points, criterion.note
+
+    assert keep_number_points(porting=False)[0] == 0
+    assert keep_number_points(porting=True) == (5, "客户携号转网，号码跟着走，不需要建议保号")

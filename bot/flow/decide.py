@@ -997,19 +997,20 @@ class _Turn:
         state = self.state
         state.keep_number_done = True
         already = any(self.offer(code) and self.offer(code).type == KEEP_NUMBER_TYPE for code in state.proposed)
+        if state.leave_topic == "port":
+            # 携号转网 takes the number along: neither a keep-number plan nor the switching-risk advice keeps
+            # anything for them; the steps they asked about do
+            state.on_table = None
+            if not self.said_before("utter_how_to_leave_port"):
+                self.say("utter_how_to_leave_port")
+            state.last_step = "how_to_leave"
+            return
         plan = None if already else (plan or self.keep_number_plan())
         if plan is not None and not state.offers_refused:
             state.keep_number_code = plan.code
             state.on_table = plan.code
             self.decision.propose.append(plan.code)
             self.say("utter_retain_number", offer=plan.code)
-        elif state.leave_topic == "port":
-            # 携号转网 keeps the number: the switching-risk advice does not apply; the steps they asked about do
-            state.on_table = None
-            if not self.said_before("utter_how_to_leave_port"):
-                self.say("utter_how_to_leave_port")
-            state.last_step = "how_to_leave"
-            return
         else:
             state.on_table = None
             self.say("utter_retain_number_advice")

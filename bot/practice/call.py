@@ -224,6 +224,7 @@ class PracticeEngine:
             first_reason_heard=state.customer.layer >= 1,
             reason_known=state.customer.reason_known,
             insisting=state.customer.insisting,
+            porting=expected.state.leave_topic == "port",
             acts=list(reading.acts),
             violations=[{"act": v.act, "text": v.text, "cue": v.cue} for v in reading.violations],
             time_frame=reading.time_frame,

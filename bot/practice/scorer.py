@@ -72,6 +72,7 @@ class TurnEvidence(BaseModel):
     first_reason_heard: bool  # before the reply the customer had given a reason (polite or real)
     reason_known: bool  # before the reply the real reason had been heard
     insisting: bool  # before the reply the customer insisted on leaving after offers
+    porting: bool = False  # the customer said they port the number out (携号转网): it leaves with them
     acts: list[str]
     violations: list[dict[str, str | None]] = Field(default_factory=list)  # act, text, cue
     time_frame: str | None = None
@@ -200,6 +201,8 @@ def _criterion(turns: list[TurnEvidence], cid: str, *, fix_reason: bool, insiste
     if cid == "keep_number":
         if not insisted:
             return 1.0, "客户没有执意要走"
+        if any(t.porting for t in turns):
+            return 1.0, "客户携号转网，号码跟着走，不需要建议保号"
         kept = _first(turns, lambda t: t.reason_known and (t.has("agent_retain_number") or t.keep_number_offer))
         return (1.0, "") if kept else (0.0, "客户执意要走，没有建议保号")
     if cid == "follow_up_time":
@@ -318,7 +321,11 @@ def feedback(turn: TurnEvidence, earlier: list[TurnEvidence], *, need: str, rule
     keeps = turn.has("agent_retain_number") or turn.keep_number_offer
     if turn.insisting and keeps:
         note.good.append("客户执意要走时建议保号留网")
-    elif turn.insisting and not any(t.has("agent_retain_number") or t.keep_number_offer for t in earlier):
+    elif (
+        turn.insisting
+        and not turn.porting
+        and not any(t.has("agent_retain_number") or t.keep_number_offer for t in earlier)
+    ):
         note.missing.append("客户执意要走：分析换号风险，建议保号留网")
     if turn.closing:
         note.good.append("礼貌结束通话")
