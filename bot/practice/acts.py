@@ -24,6 +24,7 @@ from bot.nlu.text_normalization import normalize_text
 CUES_FILE = Path(__file__).resolve().with_name("cues.yml")
 SENTENCE_MARKS = re.compile(r"(?<=[。！？!?；;\n])")
 CLAUSE_MARKS = re.compile(r"(?<=[，,、：:])")
+SPACE_BETWEEN_WORDS = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")  # 「你好 我是小张」: a comma
 MIN_CLAUSE_CHARS = 8  # 「您好，」「明白，」「我想再确认一下，」 say nothing alone: they join the next piece
 MIN_ACT_CONFIDENCE = 0.5  # below this a clause's act is not counted (unless no clause reaches it)
 MIN_FALLBACK_CONFIDENCE = 0.3  # ... then the best clause counts if it reaches this
@@ -194,7 +195,7 @@ def clauses(text: str) -> list[str]:
     pieces: list[str] = []
     for sentence in sentences(text):
         carry = ""
-        for part in CLAUSE_MARKS.split(sentence):
+        for part in CLAUSE_MARKS.split(SPACE_BETWEEN_WORDS.sub("，", sentence)):
             carry += part
             if len(carry.strip("，,、：: ")) >= MIN_CLAUSE_CHARS:
                 pieces.append(carry.strip())

@@ -56,7 +56,8 @@ def mentioned_offer(
     kinds = {kind for word, kind in TYPE_WORDS if word in cleaned}
     offer = _named_in_full(cleaned, facts)
     if offer is None:
-        choice = resolve_choice(cleaned, (), facts.offers, eligible_only=False)
+        # a price equal to the customer's own plan fee is their plan (「您现在的129元融合套餐」), not an offer
+        choice = resolve_choice(cleaned, (), facts.offers, eligible_only=False, own_fee=facts.plan_fee)
         offer = facts.offer(choice.code) if choice.named else None
     if offer is None and not kinds:
         return None
