@@ -970,6 +970,23 @@ def test_a_light_user_porting_out_is_not_offered_a_keep_number_plan() -> None:
     assert "utter_retain_number" not in responses and "KEEP-5" not in leaving.propose
     assert "utter_how_to_leave_port" in responses
 
+
+def test_a_customer_porting_out_who_refuses_all_offers_is_told_how_to_port() -> None:
+    """Not the contract's offer rules (「在这之前改成更便宜的套餐按规定办不了」) to someone leaving with the number."""
+    from datetime import date
+
+    facts = replace(_customer(20, 200, 30), contract_running=True, contract_end=date(2027, 6, 2))
+    state = FlowState()
+    for intent, text in (
+        ("request_cancel", "你好，我想销个号"),
+        ("reason_competitor_offer", "联通那边给我的卡便宜，我要携号转网过去"),
+    ):
+        state = decide(state, Message(intent, "rational", text), Identity(facts=facts)).state
+    leaving = decide(state, Message("reject_offer", "none", "不用了，优惠不要，我就是要转"), Identity(facts=facts))
+    responses = [line.response for line in leaving.lines]
+    assert "utter_how_to_leave_port" in responses and leaving.state.offers_refused
+    assert not {"utter_no_offer_in_contract", "utter_no_offer_in_contract_at_all"} & set(responses)
+
 def test_a_contract_that_already_ended_is_said_to_have_ended_not_to_bind_them() -> None:
     from datetime import date
 

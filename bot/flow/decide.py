@@ -46,6 +46,7 @@ QUESTION_INTENTS = frozenset(
 # A clear no to offers in general (「都不要」「别推荐了」「不需要什么优惠」): no offer comes after it.
 REFUSE_ALL = re.compile(
     r"都不要|都不需要|别推荐|不用推荐|别再推|不需要(什么|任何)?(优惠|方案|套餐)|什么都不要|不要再|说了不要|别给我推|不要(给我)?推(荐|销)"
+    r"|(优惠|方案)(都|也)?不(要|需要|用了)"
 )
 # Which fact of an offer a question is about (bot/db/offer_facts.py topics), by the words customers use.
 FACT_WORDS: tuple[tuple[str, str], ...] = (
@@ -1400,6 +1401,8 @@ class _Turn:
             state.offers_refused = True
             self.say("utter_no_more_offers")
             state.last_step = "refused"
+            if state.leave_topic == "port" and not state.keep_number_done:
+                self.keep_number()  # 「优惠不要，我就是要转」: porting out takes the number; the steps they need
             return
         if state.closed:
             self.say("utter_ask_how_to_help")
