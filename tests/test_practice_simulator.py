@@ -213,29 +213,29 @@ def test_violations_anger_then_a_supervisor_then_a_hang_up(engine: PracticeEngin
     assert simulator.state.mood >= HANG_UP_MOOD or simulator.state.asked_supervisor
 
 
-def test_a_keep_number_advice_keeps_an_insisting_customer(engine: PracticeEngine, dialogue_database_url: str) -> None:
+def insisting_customer(engine: PracticeEngine, url: str) -> Simulator:
+    """A relocating customer who turned down two offers that did not fit and now insists on leaving."""
     spec = spec_from_choice(reason="reason_relocation", need="rational", difficulty="easy", seed=6)
-    _, simulator = prepared(engine, dialogue_database_url, spec)
+    _, simulator = prepared(engine, url, spec)
     simulator.react(reply("agent_probe"), None)
     simulator.react(reply("agent_propose"), OfferMention("X", "某方案", False, False, "不适合"))
     simulator.react(reply("agent_propose"), OfferMention("Y", "另一个方案", False, False, "不适合"))
     assert simulator.state.insisting
+    return simulator
+
+
+def test_a_keep_number_advice_keeps_an_insisting_customer(engine: PracticeEngine, dialogue_database_url: str) -> None:
+    simulator = insisting_customer(engine, dialogue_database_url)
     assert simulator.react(reply("agent_retain_number"), None) == ("accept_offer", "none")
     simulator.react(reply("agent_close", closing=True), None)
     assert simulator.state.outcome == "kept_number"
-
 
 
 def test_a_keep_number_plan_the_customer_cannot_have_is_not_taken(
     engine: PracticeEngine, dialogue_database_url: str
 ) -> None:
     """Trial of 7 December: 「8元保号套餐」, ineligible in the contract term, was accepted and scored 保号留网."""
-    spec = spec_from_choice(reason="reason_relocation", need="rational", difficulty="easy", seed=6)
-    _, simulator = prepared(engine, dialogue_database_url, spec)
-    simulator.react(reply("agent_probe"), None)
-    simulator.react(reply("agent_propose"), OfferMention("X", "某方案", False, False, "不适合"))
-    simulator.react(reply("agent_propose"), OfferMention("Y", "另一个方案", False, False, "不适合"))
-    assert simulator.state.insisting
+    simulator = insisting_customer(engine, dialogue_database_url)
     plan = next(o for o in simulator.facts.offers if o.type == KEEP_NUMBER_TYPE)
     out_of_reach = dataclasses.replace(plan, eligible=False, why_not=("协议期内不可办理",))
     simulator.facts = dataclasses.replace(
