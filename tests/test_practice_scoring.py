@@ -133,3 +133,33 @@ def test_a_customer_porting_out_is_not_owed_the_keep_number_advice(
 
     assert keep_number_points(porting=False)[0] == 0
     assert keep_number_points(porting=True) == (5, "客户携号转网，号码跟着走，不需要建议保号")
+
+
+def test_compensation_nobody_asked_for_is_an_over_promise(engine: PracticeEngine, dialogue_database_url: str) -> None:
+    """Practice trial of 7 December: 「我直接给您补偿100元话费，您别走了好吗？」 was read as empathy alone, no penalty."""
+    spec = spec_from_choice(reason="reason_price_high", need="emotional", seed=16)
+    call = play(engine, dialogue_database_url, spec, ["非常理解您的心情，我直接给您补偿100元话费，您别走了好吗？"])
+    turn = call.state.evidence[0]
+    assert call.state.evidence[0].customer_intent != "request_compensation"
+    assert [(v["act"], v["cue"]) for v in turn.violations] == [("agent_overpromise", "补偿100元")]
+    assert "agent_overpromise" in turn.acts and "agent_empathize" in turn.acts
+    assert call.report.score.penalties, "the over-promise costs its penalty"
+
+
+def test_a_customer_who_asked_for_compensation_may_hear_an_amount(
+    engine: PracticeEngine, dialogue_database_url: str
+) -> None:
+    """The bot's own rule: compensation when the customer asks for it (then the catalogue decides the amount)."""
+
+    async def answer_a_request_for_compensation() -> list[str]:
+        spec = spec_from_choice(reason="reason_network_quality", need="rational", seed=3)
+        with session_scope(dialogue_database_url) as session:
+            state = engine.prepare(session, spec, PRACTICE_DAY)[0]
+            facts = engine.facts(session, state)
+        await engine.open(state, facts)
+        asking = {"intent": "request_compensation", "text": "断网这么多天，得补偿我"}
+        state.last_customer = state.last_customer.copy(update=asking)
+        await engine.reply(state, facts, "给您申请话费补偿50元，审批后次月抵扣。")
+        return [str(v["act"]) for v in state.evidence[0].violations]
+
+    assert "agent_overpromise" not in asyncio.run(answer_a_request_for_compensation())

@@ -90,6 +90,12 @@ class ReplyActs:
         """The same reading with `act` added (the call adds a proposal it recognised by the offer named)."""
         return replace(self, acts=tuple(dict.fromkeys([*self.acts, act])))
 
+    def with_violation(self, violation: Violation) -> ReplyActs:
+        """The same reading with a violation the call found in context (compensation nobody asked for)."""
+        if violation.act in {v.act for v in self.violations}:
+            return self
+        return replace(self, violations=(*self.violations, violation)).with_act(violation.act)
+
 
 # What follows a time that describes usage or a past moment rather than a deadline.
 _DESCRIBED_BY_WHAT_FOLLOWS = re.compile(r"\s*(的|通话|流量|短信|语音)")
@@ -108,6 +114,7 @@ class Cues:
     propose: re.Pattern[str]
     keep_number: re.Pattern[str]
     question: re.Pattern[str]
+    compensation_amount: re.Pattern[str]
 
     def violation_cues(self, sentence: str) -> list[tuple[str, str]]:
         """(act, cue words) of every violation cue in one sentence; disparaging needs a competitor named in it."""
@@ -183,6 +190,7 @@ def load_cues(path: Path = CUES_FILE) -> Cues:
         propose=re.compile(data["propose"]),
         keep_number=re.compile(data["keep_number"]),
         question=re.compile(data["question"]),
+        compensation_amount=re.compile(data["compensation_amount"]),
     )
 
 
@@ -247,6 +255,15 @@ class ActReader:
             closing=closing,
             proposing_words=bool(self.cues.propose.search(normalized)),
         )
+
+    def unasked_compensation(self, reading: ReplyActs) -> ReplyActs:
+        """An amount of compensation offered to a customer who never asked for any is an over-promise (seed 000
+        不做过多承诺; the bot itself files a review ticket, with no amount, and only when asked)."""
+        for sentence in sentences(normalize_text(reading.text)):
+            match = self.cues.compensation_amount.search(sentence)
+            if match:
+                return reading.with_violation(Violation("agent_overpromise", sentence, match.group(0)))
+        return reading
 
     def _violations(self, text: str, parsed: list[Clause]) -> list[Violation]:
         """One per violation act: by cue in any sentence, else by a clear model reading of one clause (a polite

@@ -204,6 +204,12 @@ class PracticeEngine:
         if state.ended:
             raise CallEnded("this call is over")
         reading = await self.reader.read(text)
+        asked_compensation = any(
+            intent == "request_compensation"
+            for intent in (state.last_customer.intent, *(e.customer_intent for e in state.evidence))
+        )
+        if not asked_compensation:
+            reading = self.reader.unasked_compensation(reading)
         coach, simulator = self._coach(state, facts), self._simulator(state, facts)
         expected = coach.expect(state.flow, state.last_customer)
         offer = mentioned_offer(
