@@ -22,3 +22,12 @@ def test_the_customers_own_plan_described_by_its_price_is_no_offer() -> None:
         "给您改签天翼畅享59元套餐，每月59元。", facts, strategies(), "reason_price_high", exclude=(), first=True
     )
     assert offered is not None and offered.code == "DWN-59"
+
+
+def test_hurrying_a_ticket_along_is_no_upgrade_offer() -> None:
+    """Practice trial of 7 December: 「给您升级成加急处理」 was scored as proposing 「升级5G畅享199元套餐」."""
+    facts = _customer(300, 9000, 99)
+    for text in ("我这边给您升级成加急处理，今天下午6点前回复您。", "已经给您的工单升级为优先处理了"):
+        assert mentioned_offer(text, facts, strategies(), "reason_network_quality", exclude=(), first=True) is None
+    upgrade = mentioned_offer("给您升级到79元的套餐", facts, strategies(), "reason_contract_end", exclude=(), first=True)
+    assert upgrade is not None and upgrade.code == "UPG-79"

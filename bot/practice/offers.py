@@ -20,6 +20,8 @@ from bot.flow.strategy import Strategies
 from bot.nlu.text_normalization import normalize_text
 
 DIGITS = re.compile(r"\d")
+# A ticket hurried along is no product: 「给您升级成加急处理」「工单升级为优先处理」.
+HURRIED_TICKET = re.compile(r"升级(成|为|到)?(加急|紧急|优先)")
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def mentioned_offer(
     text: str, facts: CustomerFacts, strategies: Strategies, reason: str, *, exclude: Collection[str], first: bool
 ) -> OfferMention | None:
     """The offer `text` names, judged for `reason`; None when the text names no offer or kind of offer."""
-    cleaned = NOT_A_COMMITMENT.sub("", normalize_text(text))
+    cleaned = HURRIED_TICKET.sub("", NOT_A_COMMITMENT.sub("", normalize_text(text)))
     suitable = suitable_codes(facts, strategies, reason, exclude, first=first)
     kinds = {kind for word, kind in TYPE_WORDS if word in cleaned}
     offer = _named_in_full(cleaned, facts)
