@@ -997,7 +997,6 @@ class _Turn:
         """The keep-number option (seed 002: 分析换号风险，建议保号留网): a plan for a light user, else advice."""
         state = self.state
         state.keep_number_done = True
-        already = any(self.offer(code) and self.offer(code).type == KEEP_NUMBER_TYPE for code in state.proposed)
         if state.leave_topic == "port":
             # 携号转网 takes the number along: neither a keep-number plan nor the switching-risk advice keeps
             # anything for them; the steps they asked about do
@@ -1006,6 +1005,7 @@ class _Turn:
                 self.say("utter_how_to_leave_port")
             state.last_step = "how_to_leave"
             return
+        already = any(self.offer(code) and self.offer(code).type == KEEP_NUMBER_TYPE for code in state.proposed)
         plan = None if already else (plan or self.keep_number_plan())
         if plan is not None and not state.offers_refused:
             state.keep_number_code = plan.code

@@ -90,12 +90,6 @@ class ReplyActs:
         """The same reading with `act` added (the call adds a proposal it recognised by the offer named)."""
         return replace(self, acts=tuple(dict.fromkeys([*self.acts, act])))
 
-    def with_violation(self, violation: Violation) -> ReplyActs:
-        """The same reading with a violation the call found in context (compensation nobody asked for)."""
-        if violation.act in {v.act for v in self.violations}:
-            return self
-        return replace(self, violations=(*self.violations, violation)).with_act(violation.act)
-
 
 # What follows a time that describes usage or a past moment rather than a deadline.
 _DESCRIBED_BY_WHAT_FOLLOWS = re.compile(r"\s*(的|通话|流量|短信|语音)")
@@ -223,7 +217,9 @@ class ActReader:
         self.parser = parser
         self.cues = cues or load_cues()
 
-    async def read(self, text: str) -> ReplyActs:
+    async def read(self, text: str, *, compensation_asked: bool = True) -> ReplyActs:
+        """`compensation_asked`: the customer asked for compensation in this call; if not, an amount of it offered
+        is an over-promise (seed 000 不做过多承诺; the bot itself offers none unasked)."""
         normalized = normalize_text(text)
         parsed: list[Clause] = []
         for piece in clauses(normalized):
@@ -235,7 +231,7 @@ class ActReader:
             best = max(parsed, key=lambda c: c.confidence)
             if best.confidence >= MIN_FALLBACK_CONFIDENCE and best.act not in FORBIDDEN_ACTS:
                 counted = [best]
-        violations = self._violations(normalized, parsed)
+        violations = self._violations(normalized, parsed, compensation_asked=compensation_asked)
         acts = [c.act for c in counted] + [v.act for v in violations]
         last = parsed[-1] if parsed else None
         closing = (
@@ -256,18 +252,9 @@ class ActReader:
             proposing_words=bool(self.cues.propose.search(normalized)),
         )
 
-    def unasked_compensation(self, reading: ReplyActs) -> ReplyActs:
-        """An amount of compensation offered to a customer who never asked for any is an over-promise (seed 000
-        不做过多承诺; the bot itself files a review ticket, with no amount, and only when asked)."""
-        for sentence in sentences(normalize_text(reading.text)):
-            match = self.cues.compensation_amount.search(sentence)
-            if match:
-                return reading.with_violation(Violation("agent_overpromise", sentence, match.group(0)))
-        return reading
-
-    def _violations(self, text: str, parsed: list[Clause]) -> list[Violation]:
+    def _violations(self, text: str, parsed: list[Clause], *, compensation_asked: bool) -> list[Violation]:
         """One per violation act: by cue in any sentence, else by a clear model reading of one clause (a polite
-        clause beside it does not dilute it)."""
+        clause beside it does not dilute it), else by an amount of compensation nobody asked for."""
         found: dict[str, Violation] = {}
         for sentence in sentences(text):
             for act, cue in self.cues.violation_cues(sentence):
@@ -275,4 +262,10 @@ class ActReader:
         for clause in parsed:
             if clause.act in FORBIDDEN_ACTS and clause.confidence >= MIN_VIOLATION_CONFIDENCE:
                 found.setdefault(clause.act, Violation(clause.act, clause.text, None))
+        if not compensation_asked:
+            amount = next(
+                (m for sentence in sentences(text) if (m := self.cues.compensation_amount.search(sentence))), None
+            )
+            if amount is not None:
+                found.setdefault("agent_overpromise", Violation("agent_overpromise", amount.string, amount.group(0)))
         return list(found.values())

@@ -203,13 +203,11 @@ class PracticeEngine:
         """Judge one trainee reply and let the customer answer; `state` is updated in place."""
         if state.ended:
             raise CallEnded("this call is over")
-        reading = await self.reader.read(text)
         asked_compensation = any(
             intent == "request_compensation"
             for intent in (state.last_customer.intent, *(e.customer_intent for e in state.evidence))
         )
-        if not asked_compensation:
-            reading = self.reader.unasked_compensation(reading)
+        reading = await self.reader.read(text, compensation_asked=asked_compensation)
         coach, simulator = self._coach(state, facts), self._simulator(state, facts)
         expected = coach.expect(state.flow, state.last_customer)
         offer = mentioned_offer(
