@@ -1,7 +1,7 @@
 """`make bench-load`: one running instance under a crowd, and the same model under plain Rasa, in one run.
 
 Starts `retention-bot serve` (logging at INFO; SQLite demo database of 200 customers, in-memory stores, the
-WeChat channel in plain mode) as a separate process and drives it over HTTP from this one, like real clients;
+WeChat channel in plain mode, one dialogue worker process per core) as a separate process and drives it over HTTP from this one, like real clients;
 REST customers come with the number signed as the operator's site signs it (CHANNEL_IDENTITY_SECRET):
 
 (a) open loop: 200 simulated customers, each holding whole scripted conversations (tests/conversations/, the
@@ -16,7 +16,7 @@ Every figure is printed with the machine's load average (other people's tests sh
 issue (2 cores): 0 errors, p50 <= 50 ms, p99 <= 250 ms; closed loop >= 40 msg/s and >= 2x plain Rasa; WeChat
 95 % within 4.5 s; /health < 100 ms. Nothing is asserted: the figures go to docs/BENCHMARKS.md by hand.
 
-    .venv/bin/python bench/load_customers.py [--customers 200] [--minutes 2] [--skip-plain-rasa]
+    .venv/bin/python bench/load_customers.py [--customers 200] [--minutes 2] [--skip-plain-rasa] [--dialogue-workers N]
 """
 
 from __future__ import annotations
@@ -396,13 +396,16 @@ async def run(args: argparse.Namespace) -> None:
     database_url, phones = demo_database(directory, args.customers)
     conversations = [conversation for conversation in scripted_messages() if conversation]
     rng = random.Random(7)
-    print(f"model {model.name}; {len(conversations)} scripted conversations; logs in {directory}; {load_average()}")
+    print(
+        f"model {model.name}; {len(conversations)} scripted conversations; {args.dialogue_workers} dialogue "
+        f"workers; logs in {directory}; {load_average()}"
+    )
 
     env = base_env(database_url)
     port = free_port()
     ours = Server(
         "retention-bot serve",
-        [str(BIN / "retention-bot"), "serve", "--port", str(port)],
+        [str(BIN / "retention-bot"), "serve", "--port", str(port), "--dialogue-workers", str(args.dialogue_workers)],
         port,
         {**env, "WECHAT_TOKEN": WECHAT_TOKEN},
         directory / "serve.log",
@@ -527,6 +530,9 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=2.0)
     parser.add_argument("--followers", type=int, default=100)
     parser.add_argument("--skip-plain-rasa", action="store_true", help="measure our instance only")
+    parser.add_argument(
+        "--dialogue-workers", type=int, default=os.cpu_count() or 1, help="our instance's DIALOGUE_WORKERS (default: cores)"
+    )
     asyncio.run(run(parser.parse_args()))
 
 

@@ -57,6 +57,9 @@ class Settings:
     database_url: str = field(default_factory=lambda: os.environ.get("DATABASE_URL", "").strip(), repr=False)
     tracker_store_url: str = field(default_factory=lambda: _env("TRACKER_STORE_URL", ""), repr=False)
     lock_store_url: str = field(default_factory=lambda: _env("LOCK_STORE_URL", ""), repr=False)
+    # Processes that hold customer conversations (bot/dialogue/workers.py): 1 runs the dialogue in the app process;
+    # N > 1 starts N worker processes, senders spread over them, so one instance uses N cores (docs/DEPLOY.md).
+    dialogue_workers: int = field(default_factory=lambda: _int_env("DIALOGUE_WORKERS", 1))
     # Custom actions run in-process from this package unless an external action server is named.
     action_endpoint_url: str = field(default_factory=lambda: _env("ACTION_ENDPOINT_URL", ""))
     actions_package: str = field(default_factory=lambda: _env("ACTIONS_PACKAGE", "actions"))

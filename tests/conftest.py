@@ -12,6 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import create_engine
 from sqlalchemy.orm import Session
 
+from tests.seeded_customers import seeded_dialogue_database
+
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
 
@@ -164,9 +166,6 @@ def redis_url() -> str:
 
 # --- The customer dialogue (real model, loaded once per session) ------------------------------------------
 
-DEMO_CUSTOMERS = 500
-DEMO_SEED = 7
-
 
 @pytest.fixture(scope="session")
 def dialogue_model() -> Path:
@@ -186,16 +185,8 @@ def dialogue_model() -> Path:
 
 @pytest.fixture(scope="session")
 def dialogue_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A SQLite app database for the dialogue tests, migrated and seeded like `make run`'s demo database."""
-    from datetime import date
-
-    from bot.db.migrate import upgrade
-    from bot.db.seed import default_as_of, seed_database
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('dialogue') / 'app.db'}"
-    upgrade(url)
-    seed_database(url, customers=DEMO_CUSTOMERS, seed=DEMO_SEED, as_of=default_as_of(date.today()))
-    return url
+    """The app database of the dialogue tests (`seeded_dialogue_database`)."""
+    return seeded_dialogue_database(tmp_path_factory.mktemp("dialogue"))
 
 
 _DIALOGUE_ENV = ("DATABASE_URL", "TRACKER_STORE_URL", "LOCK_STORE_URL", "ACTION_ENDPOINT_URL", "ACTIONS_PACKAGE")

@@ -1,8 +1,10 @@
-"""Seeded demo customers the dialogue tests need: one the flow has an offer for, for a given leave reason."""
+"""Seeded demo databases and customers the dialogue tests need: a database like `make run`'s, and a customer
+the flow has an offer for, for a given leave reason."""
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -12,6 +14,9 @@ from bot.db.session import session_scope
 from bot.flow.facts import load_customer_facts
 from bot.flow.offer_policy import suitable_offers
 from bot.flow.strategy import strategies
+
+DEMO_CUSTOMERS = 500
+DEMO_SEED = 7
 
 
 def a_customer_phone(url: str, *, with_an_offer_for: str | None = None) -> str:
@@ -24,3 +29,14 @@ def a_customer_phone(url: str, *, with_an_offer_for: str | None = None) -> str:
             ):
                 return customer.phone
     pytest.fail(f"no seeded customer has an offer for {with_an_offer_for}")
+
+
+def seeded_dialogue_database(directory: Path) -> str:
+    """A SQLite app database in `directory`, migrated and seeded like `make run`'s demo database."""
+    from bot.db.migrate import upgrade
+    from bot.db.seed import default_as_of, seed_database
+
+    url = f"sqlite:///{directory / 'app.db'}"
+    upgrade(url)
+    seed_database(url, customers=DEMO_CUSTOMERS, seed=DEMO_SEED, as_of=default_as_of(date.today()))
+    return url

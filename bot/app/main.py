@@ -4,7 +4,9 @@ Models load in the lifespan, in a worker thread (loading compiles the TensorFlow
 import time; a missing model leaves the app up and says why on /health and with 503 on the routes that need it.
 
 The customer model is loaded once, as the dialogue (`DialogueService`: Rasa agent with the custom actions
-in-process, the tracker and lock stores, transcripts); `/model/parse` for customers uses the same agent. The
+in-process, the tracker and lock stores, transcripts); `/model/parse` for customers uses the same agent. With
+DIALOGUE_WORKERS=N > 1 the dialogue runs in N worker processes instead (`DialogueWorkers`) and this process
+loads a customer parser of its own. The
 app database is migrated at start-up, before the first message can reach an action.
 
 Adding an area: write `bot/app/routers/<area>.py` with a `router`, and add one `app.include_router` line below.
@@ -30,6 +32,7 @@ from bot.app.request_checks import BodySizeLimit
 from bot.app.routers import auth, desk, desk_api, health, nlu, practice, rest, webchat, wechat
 from bot.app.state import AppState
 from bot.config import get_settings
+from bot.dialogue.service import freeze_loaded_objects
 from bot.logging_setup import configure_rasa_structlog
 from bot.nlu.parser import NluParser
 
@@ -66,6 +69,10 @@ async def _load_dialogue(state: AppState, path: Path | None) -> None:
     """The dialogue; when it cannot load (stores, model), customer parsing is still tried on its own."""
     from bot.dialogue.service import DialogueService
 
+    workers = get_settings().dialogue_workers
+    if workers > 1:
+        await _start_dialogue_workers(state, path, workers)
+        return
     try:
         service = await asyncio.to_thread(DialogueService.load, path)
     except Exception as exc:  # noqa: BLE001 - the app must come up and report it
@@ -81,14 +88,29 @@ async def _load_dialogue(state: AppState, path: Path | None) -> None:
     state.dialogue = service
 
 
-def _freeze_what_is_loaded() -> None:
-    """Keep the loaded models' objects out of every later garbage collection (`gc.freeze`).
+async def _start_dialogue_workers(state: AppState, path: Path | None, count: int) -> None:
+    """The dialogue in `count` worker processes (bot/dialogue/workers.py); this process keeps a customer parser
+    of its own for `/model/parse`, practice mode and the desk's take-over, loaded while the workers load."""
+    from bot.dialogue.workers import DialogueWorkers
+    from bot.nlu.training import find_model
 
-    The models leave about 675,000 objects that live as long as the process; a full collection walked them all
-    (0.5 s on 2 cores, longer under load) while every request of the process waited.
-    """
-    gc.collect()
-    gc.freeze()
+    try:
+        path = Path(path or find_model("customer")).resolve()
+    except Exception as exc:  # noqa: BLE001 - the app must come up and report it
+        state.dialogue_error = state.load_errors["customer"] = str(exc)
+        return
+    await _migrate_database(state)
+    started, _ = await asyncio.gather(
+        DialogueWorkers.start(count, path), _load_parser(state, "customer", path), return_exceptions=True
+    )
+    if isinstance(started, BaseException):
+        logger.error("The dialogue workers could not be started: %s", started)
+        state.dialogue_error = f"{type(started).__name__}: {started}"
+    elif not started.has_dialogue:
+        await started.close(0)
+        state.dialogue_enabled, state.dialogue_error = False, NLU_ONLY
+    else:
+        state.dialogue = started
 
 
 def create_app(
@@ -119,11 +141,11 @@ def create_app(
         # The first report imports and reads what later ones reuse (migration scripts, Alembic's runtime): seconds
         # under load, which a load balancer's first check would otherwise wait for.
         await health.build_report(state)
-        _freeze_what_is_loaded()
+        freeze_loaded_objects()
         yield
         gc.unfreeze()  # a process that starts another app (tests) can collect this one
         if state.dialogue is not None:
-            await state.dialogue.recorder.close(SHUTDOWN_TRANSCRIPT_SECONDS)
+            await state.dialogue.close(SHUTDOWN_TRANSCRIPT_SECONDS)
 
     settings = get_settings()
     app = FastAPI(

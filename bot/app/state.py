@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from fastapi import Depends, HTTPException, Request, status
 
 from bot.dialogue.service import DialogueService
+from bot.dialogue.workers import DialogueWorkers
 from bot.nlu.parser import NluParser
 
 
@@ -20,8 +21,9 @@ class AppState:
 
     parsers: dict[str, NluParser] = field(default_factory=dict)
     load_errors: dict[str, str] = field(default_factory=dict)
-    # The customer dialogue (Rasa agent + actions + stores); None with `dialogue_error` saying why.
-    dialogue: DialogueService | None = None
+    # The customer dialogue (Rasa agent + actions + stores), in this process or in worker processes; None with
+    # `dialogue_error` saying why.
+    dialogue: DialogueService | DialogueWorkers | None = None
     dialogue_error: str | None = None
     # False when this instance is not meant to hold conversations (parse-only model or create_app option).
     dialogue_enabled: bool = True
@@ -43,7 +45,7 @@ def require_parser(state: AppState, role: str) -> NluParser:
     return parser
 
 
-def get_dialogue(state: AppState = Depends(get_app_state)) -> DialogueService:
+def get_dialogue(state: AppState = Depends(get_app_state)) -> DialogueService | DialogueWorkers:
     """The customer dialogue for a route, or a 503 that says why it is not available."""
     if state.dialogue is None:
         reason = state.dialogue_error or "the model is still loading"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -13,6 +14,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument(
+        "--dialogue-workers",
+        type=int,
+        default=None,
+        help="processes holding customer conversations (default: DIALOGUE_WORKERS, else 1; docs/DEPLOY.md)",
+    )
     serve.set_defaults(func=run_serve)
 
 
@@ -21,6 +28,10 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from bot.app.main import create_app
 
+    if args.dialogue_workers is not None:
+        if args.dialogue_workers < 1:
+            raise SystemExit("--dialogue-workers must be 1 or more")
+        os.environ["DIALOGUE_WORKERS"] = str(args.dialogue_workers)  # read by Settings, like every other setting
     # websockets is pinned at 10.4 for Rasa; uvicorn's default websocket protocol needs a newer one and no
     # route serves websockets, so it is switched off. log_config=None: uvicorn's access and error lines go
     # through the app's own handlers (bot/logging_setup.py), which mask phone numbers in request paths too.

@@ -43,6 +43,7 @@ class DialogueHealth(BaseModel):
     model: str | None = None
     fingerprint: str | None = None
     load_seconds: float | None = None
+    processes: int | None = None  # the app process itself (1) or its dialogue workers
     error: str | None = None
 
 
@@ -148,6 +149,7 @@ async def build_report(state: AppState) -> HealthReport:
             model=service.model_version,
             fingerprint=service.model_fingerprint,
             load_seconds=round(service.load_seconds, 1),
+            processes=service.processes,
         ),
         database=database,
         actions=ActionsHealth(
