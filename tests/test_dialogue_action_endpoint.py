@@ -26,6 +26,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
+from bot import event_loop
 from bot.config import get_settings
 from bot.dialogue.action_endpoint import (
     ActionPackageError,
@@ -69,6 +70,12 @@ def _tracker(sender: str = "s-1") -> DialogueStateTracker:
 async def _run(action: str, endpoint: EndpointConfig, tracker: DialogueStateTracker | None = None) -> list:
     nlg = TemplatedNaturalLanguageGenerator(DOMAIN.responses)
     return await RemoteAction(action, endpoint).run(CollectingOutputChannel(), nlg, tracker or _tracker(), DOMAIN)
+
+
+@pytest.fixture(autouse=True, params=["in a thread", "on the loop"])
+def where_actions_run(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test in both modes: the app process (a thread per call) and a dialogue worker (bot/event_loop.py)."""
+    monkeypatch.setattr(event_loop, "_work_on_the_loop", request.param == "on the loop")
 
 
 @pytest.fixture(scope="module")

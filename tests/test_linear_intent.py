@@ -84,13 +84,13 @@ def test_weighting_damps_repeats_and_normalises_rows() -> None:
 def test_fast_probabilities_equal_sklearns() -> None:
     from sklearn.linear_model import LogisticRegression
 
-    from bot.nlu.linear_intent import _probabilities
+    from bot.nlu.linear_intent import LinearScorer
 
     rng = np.random.RandomState(0)
     features = _weighted(csr_matrix(rng.poisson(0.3, size=(120, 40)).astype(float)), rng.rand(40) + 1.0)
     for classes in (2, 5):
         classifier = LogisticRegression(max_iter=1000).fit(features, np.arange(120) % classes)
-        assert _probabilities(classifier, features) == pytest.approx(classifier.predict_proba(features))
+        assert LinearScorer.of(classifier).probabilities(features) == pytest.approx(classifier.predict_proba(features))
 
 
 def test_weighting_leaves_empty_rows_empty() -> None:

@@ -29,6 +29,7 @@ from typing import Any
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
 from bot.config import Settings, get_settings
+from bot.event_loop import work_on_the_loop
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,8 @@ class InProcessActionEndpoint(EndpointConfig):
 
     Each action call runs in a worker thread on its own event loop: the actions query the app database
     synchronously, and on the server's loop one slow query would stall every conversation of the process
-    (a separate action server gives the same isolation). An action package that fails to import leaves the
+    (a separate action server gives the same isolation). A dialogue worker runs it on its loop instead
+    (bot/event_loop.py). An action package that fails to import leaves the
     endpoint usable — every custom action then answers 404, which Rasa logs — and `registry.error` says why,
     for /health.
     """
@@ -122,9 +124,11 @@ class InProcessActionEndpoint(EndpointConfig):
         action_call = json.loads(json.dumps(kwargs.get("json")))
         if action_call is None:
             raise ClientResponseError(400, "Bad Request", json.dumps({"error": "Invalid body request"}))
-        return await asyncio.to_thread(self._run_blocking, action_call)
+        if work_on_the_loop():
+            return await self._run(action_call)
+        return await asyncio.to_thread(lambda: asyncio.run(self._run(action_call)))
 
-    def _run_blocking(self, action_call: dict[str, Any]) -> Any:
+    async def _run(self, action_call: dict[str, Any]) -> Any:
         from rasa_sdk import utils
         from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
@@ -134,7 +138,7 @@ class InProcessActionEndpoint(EndpointConfig):
             raise ClientResponseError(404, "Not Found", _error_body(action_name, message))
         utils.check_version_compatibility(action_call.get("version"))
         try:
-            result = asyncio.run(self.executor.run(action_call))
+            result = await self.executor.run(action_call)
             return json.loads(json.dumps(result))
         except ActionExecutionRejection as exc:
             logger.debug(exc)

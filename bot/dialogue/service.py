@@ -39,6 +39,7 @@ from bot.db.models.vocabulary import CHANNELS
 from bot.dialogue.action_endpoint import InProcessActionEndpoint, action_endpoint_from_settings
 from bot.dialogue.stores import StoreInfo, create_lock_store, create_tracker_store, describe, ping
 from bot.dialogue.transcripts import RecordingTrackerStore, TranscriptRecorder
+from bot.event_loop import work_on_the_loop
 from bot.nlu.parser import guard_intent_prefix, off_the_loop
 
 logger = logging.getLogger(__name__)
@@ -217,8 +218,10 @@ class DialogueService:
         try:
             text = await self._unless_unoffered_payload(sender_id, text)
             message = UserMessage(text, collector, sender_id, input_channel=channel, metadata=metadata or None)
-            # Parsed in the parsing thread, before the sender's lock; Rasa then uses this reading as it is.
-            message.parse_data = await off_the_loop(self.agent.processor.parse_message(message))
+            # Parsed in the parsing thread (on the loop in a dialogue worker: bot/event_loop.py), before the
+            # sender's lock; Rasa then uses this reading as it is.
+            parse = self.agent.processor.parse_message(message)
+            message.parse_data = await (parse if work_on_the_loop() else off_the_loop(parse))
             await self.agent.handle_message(message)
         except LockError as exc:
             logger.error("No lock for sender %r, the message was not handled: %s", sender_id, exc)

@@ -38,6 +38,7 @@ from rasa.shared.core.trackers import DialogueStateTracker, TrackerEventDiffEngi
 from rasa.shared.nlu.constants import INTENT_RANKING_KEY
 
 from bot.db.models.vocabulary import CHANNELS
+from bot.event_loop import blocking
 from bot.flow.state import STATE_SLOT
 
 logger = logging.getLogger(__name__)
@@ -202,7 +203,7 @@ class TranscriptRecorder:
     async def record_events(
         self, sender_id: str, events: list[Event], latest_channel: str | None, conversation_id: int | None = None
     ) -> None:
-        """Record the turns of `events` in a worker thread; never raises (module docstring)."""
+        """Record the turns of `events` in a worker thread (bot/event_loop.py); never raises (module docstring)."""
         try:
             turns = turns_from_events(events, latest_channel)
         except Exception:  # noqa: BLE001 - the reply must go out whatever happens to the transcript
@@ -215,7 +216,7 @@ class TranscriptRecorder:
             self.pending.append(message)
             return
         try:
-            await asyncio.to_thread(self.record_all, [message])
+            await blocking(self.record_all, [message])
         except Exception as exc:  # noqa: BLE001 - the reply must go out whatever happens to the transcript
             if not _database_unavailable(exc):
                 logger.exception("Could not record the transcript of sender %r; the reply was still sent", sender_id)

@@ -1,9 +1,11 @@
 """One dialogue worker process: a `DialogueService` answering the front process over a Unix socket.
 
 Started by `bot.dialogue.workers.DialogueWorkers` as `python -m bot.dialogue.worker SOCKET MODEL`, with the
-front's environment. It serves every request concurrently (the service's lock store still runs one sender's
-messages one after another) and stops when the front closes its stdin, so no worker outlives the process that
-started it, whatever killed that one.
+front's environment. Its event loop serves nothing but dialogue turns, so the parse, the custom action and the
+transcript write run on the loop, not in threads (bot/event_loop.py: fewer waits for the GIL); turns of
+different senders interleave where a turn awaits, and one sender's run one after another (the lock store). It
+stops when the front closes its stdin, so no worker outlives the process that started it, whatever killed that
+one.
 
 Frames are a 4-byte big-endian length and a JSON object: requests `{"id", "method", "params"}`, answers
 `{"id", "result"}` or `{"id", "error": {"kind", "detail"}}`; JSON rather than pickle, so a frame can only ever
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.dialogue.service import DialogueService, DialogueUnavailable, freeze_loaded_objects
+from bot.event_loop import run_blocking_work_on_the_loop
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +60,7 @@ class WorkerServer:
             "model_path": str(service.model_path),
             "has_dialogue": service.has_dialogue,
             "load_seconds": service.load_seconds,
+            "action_status": await self.action_status(),
         }
 
     async def handle(self, sender_id: str, text: str, channel: str, metadata: dict[str, Any] | None) -> Any:
@@ -145,6 +149,15 @@ async def serve(socket_path: Path, model_path: Path) -> None:
     await service.close(server.close_seconds)
 
 
+def _tensorflow_on_one_core() -> None:
+    """N workers run on N cores: TensorFlow's thread pools, sized to every core in each of them, would have
+    2N threads fight over N cores for every parse."""
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+
+
 def main(argv: list[str] | None = None) -> int:
     from bot.config import get_settings
     from bot.logging_setup import configure_logging, configure_rasa_structlog
@@ -154,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     configure_logging(get_settings().log_level)
     configure_rasa_structlog()
+    _tensorflow_on_one_core()
+    run_blocking_work_on_the_loop()
     asyncio.run(serve(socket_path, model_path))
     return 0
 

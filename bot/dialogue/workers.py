@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 START_TIMEOUT_SECONDS = 600.0  # loading compiles TensorFlow graphs: 20-40 s each, longer when N load at once
 STOP_TIMEOUT_SECONDS = 15.0
 RESTART_DELAY_SECONDS = 1.0
+STORE_STATUS_MAX_AGE_SECONDS = 2.0
 
 
 class WorkerStartError(RuntimeError):
@@ -156,6 +157,9 @@ class DialogueWorkers:
     load_seconds: float
     watchers: list[asyncio.Task] = field(default_factory=list)
     closing: bool = False
+    _stores: dict[str, StoreStatus] | None = None
+    _stores_at: float = 0.0
+    _stores_check: asyncio.Task | None = None
 
     @classmethod
     async def start(cls, count: int, model_path: Path | None = None) -> DialogueWorkers:
@@ -223,20 +227,31 @@ class DialogueWorkers:
         return await self.worker_for(sender_id).call("slots", sender_id=sender_id)
 
     async def action_status(self) -> ActionStatus:
-        """The first running worker's (they all run the same code), with an error while any worker is down."""
+        """The actions the first worker found at start (they all run the same code), with an error while any
+        worker is not running. Never a round trip: a worker's loop runs its conversations, and /health must not
+        queue behind them."""
+        status = ActionStatus(**self.workers[0].info["action_status"])
         down = [worker.index for worker in self.workers if not worker.ready]
-        try:
-            status = ActionStatus(**await self._first_ready().call("action_status"))
-        except DialogueUnavailable as exc:
-            return ActionStatus("workers", f"{len(self.workers)} processes", [], [], str(exc))
         return dataclasses.replace(status, error=f"dialogue workers {down} are not running") if down else status
 
     async def store_status(self) -> dict[str, StoreStatus]:
+        """The stores as the first running worker last saw them, at most STORE_STATUS_MAX_AGE_SECONDS ago: an older
+        answer is renewed in the background while this one is returned (/health never waits for a worker)."""
+        if self._stores is None:
+            await self._check_stores()
+        elif time.monotonic() - self._stores_at > STORE_STATUS_MAX_AGE_SECONDS and (
+            self._stores_check is None or self._stores_check.done()
+        ):
+            self._stores_check = asyncio.create_task(self._check_stores())
+        return self._stores  # type: ignore[return-value] - set by the check above
+
+    async def _check_stores(self) -> None:
         try:
             answers = await self._first_ready().call("store_status")
+            self._stores = {name: StoreStatus(**status) for name, status in answers.items()}
         except DialogueUnavailable as exc:
-            return {name: StoreStatus("unknown", None, False, str(exc)) for name in ("tracker_store", "lock_store")}
-        return {name: StoreStatus(**status) for name, status in answers.items()}
+            self._stores = {name: StoreStatus("unknown", None, False, str(exc)) for name in ("tracker_store", "lock_store")}
+        self._stores_at = time.monotonic()
 
     def _first_ready(self) -> Worker:
         for worker in self.workers:
@@ -247,7 +262,8 @@ class DialogueWorkers:
     async def close(self, timeout: float) -> None:
         """Stop every worker; each gives its waiting transcript turns `timeout` seconds."""
         self.closing = True
-        for watcher in self.watchers:
-            watcher.cancel()
+        for task in [*self.watchers, self._stores_check]:
+            if task is not None:
+                task.cancel()
         await asyncio.gather(*(worker.stop(timeout) for worker in self.workers))
         shutil.rmtree(self.socket_dir, ignore_errors=True)
