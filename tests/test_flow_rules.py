@@ -1023,3 +1023,24 @@ def test_a_sub_card_offer_to_a_customer_without_a_family_main_card_is_dropped_on
     assert told.reject == ["FUS-SUBCARD"] and told.state.on_table != "FUS-SUBCARD"
     assert [line.response for line in told.lines][0] == "utter_offer_not_suitable"
     assert "utter_offer_details" not in [line.response for line in told.lines]
+
+
+def test_a_failed_repair_told_before_the_number_is_heard_not_filed_for_nobody() -> None:
+    """「报修三次了」 then what the fault is, from a customer not identified yet: no ticket (there is no account
+    to file it on: the line quoting its number and due time could not be rendered, and the turn failed)."""
+    from bot.corpus.lookup import default_corpus
+    from bot.flow.render import render
+
+    first = decide(
+        FlowState(),
+        Message("reason_unresolved_problem", "emotional", "宽带报修三次了！！到现在都没人来修，你们到底管不管？？"),
+        Identity(),
+    )
+    then = decide(
+        first.state,
+        Message("reason_network_quality", "emotional", "还问别的原因？这还不够吗？孩子每天晚上上网课都断"),
+        Identity(),
+    )
+    assert then.open_tickets == []
+    lines = [line.text for line in render(then, default_corpus(), None)]
+    assert lines and any(r.startswith("utter_ask_phone") for r in (line.response for line in then.lines))

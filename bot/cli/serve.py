@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+
+from bot.config import get_settings
+
+APP_PROCESS_SWITCH_INTERVAL_SECONDS = 0.001
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,6 +37,11 @@ def run_serve(args: argparse.Namespace) -> int:
         if args.dialogue_workers < 1:
             raise SystemExit("--dialogue-workers must be 1 or more")
         os.environ["DIALOGUE_WORKERS"] = str(args.dialogue_workers)  # read by Settings, like every other setting
+    if get_settings().dialogue_workers > 1:
+        # The conversations run in the workers; this process's threads only wait for the database, and each
+        # hand-over of the GIL to one of them waited up to the default 5 ms while a burst of WeChat requests kept
+        # the loop busy (/health then answered in 100-150 ms).
+        sys.setswitchinterval(APP_PROCESS_SWITCH_INTERVAL_SECONDS)
     # websockets is pinned at 10.4 for Rasa; uvicorn's default websocket protocol needs a newer one and no
     # route serves websockets, so it is switched off. log_config=None: uvicorn's access and error lines go
     # through the app's own handlers (bot/logging_setup.py), which mask phone numbers in request paths too.

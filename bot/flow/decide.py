@@ -684,7 +684,14 @@ class _Turn:
             return
         unresolved = self.strategies.of("reason_unresolved_problem")
         reported = REPORTED_BEFORE.search(previous_words + self.text) or (self.facts and self.facts.open_tickets)
-        if previous == "reason_unresolved_problem" and fix and unresolved is not None and unresolved.fix and reported:
+        if (
+            previous == "reason_unresolved_problem"
+            and fix
+            and unresolved is not None
+            and unresolved.fix
+            and reported
+            and self.facts is not None  # a ticket needs the account: before the number, heard and probed below
+        ):
             # 「报修三次了」 then what the fault is: the repair that failed is complained about, not filed again.
             # (「又断了，这礼拜第三次了」 reported nothing: the fault's own ticket.)
             self.ticket(unresolved.fix)
