@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import create_engine
 from sqlalchemy.orm import Session
 
+from tests.dialogue_testing import DIALOGUE_ENV, started_dialogue_app
 from tests.seeded_customers import seeded_dialogue_database
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
@@ -189,44 +190,20 @@ def dialogue_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return seeded_dialogue_database(tmp_path_factory.mktemp("dialogue"))
 
 
-_DIALOGUE_ENV = ("DATABASE_URL", "TRACKER_STORE_URL", "LOCK_STORE_URL", "ACTION_ENDPOINT_URL", "ACTIONS_PACKAGE")
-
-
 @pytest.fixture(scope="session")
 def dialogue_app(dialogue_model: Path, dialogue_database_url: str) -> Iterator:
     """The whole app (`create_app`) with the customer dialogue loaded once per session, as `make run` serves it:
     in-process `actions`, in-memory tracker and lock stores. Use it through `dialogue_client`, which points
     DATABASE_URL (read per call by the actions and the transcripts) at the seeded test database.
-
-    The environment is only changed while the app starts, so the rest of the session does not see it.
     """
-    from fastapi.testclient import TestClient
-
-    from bot.app.main import create_app
-
-    saved = {name: os.environ.get(name) for name in _DIALOGUE_ENV}
-    for name in _DIALOGUE_ENV:
-        os.environ.pop(name, None)
-    os.environ["DATABASE_URL"] = dialogue_database_url
-    try:
-        client = TestClient(create_app(roles=("customer",), model_paths={"customer": dialogue_model}))
-        client.__enter__()
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-    try:
+    with started_dialogue_app(dialogue_model, {"DATABASE_URL": dialogue_database_url}) as client:
         yield client
-    finally:
-        client.__exit__(None, None, None)
 
 
 @pytest.fixture
 def dialogue_client(dialogue_app, dialogue_database_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """`dialogue_app`'s TestClient, with DATABASE_URL at the seeded dialogue database for this test."""
-    for name in _DIALOGUE_ENV:
+    for name in DIALOGUE_ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABASE_URL", dialogue_database_url)
     return dialogue_app

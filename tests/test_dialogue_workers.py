@@ -15,11 +15,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from bot.app.main import create_app
 from bot.db.models import Conversation, Turn
 from bot.db.session import session_scope
 from bot.dialogue.workers import DialogueWorkers, worker_index
 from bot.flow.state import STATE_SLOT
+from tests.dialogue_testing import DIALOGUE_ENV, started_dialogue_app
 from tests.seeded_customers import seeded_dialogue_database
 
 pytestmark = pytest.mark.slow
@@ -27,7 +27,6 @@ pytestmark = pytest.mark.slow
 WEBHOOK = "/webhooks/rest/webhook"
 RESTART_TIMEOUT_SECONDS = 300
 SCRIPT = ["你好", "我想把这个号销了", "主要是资费太贵了，每个月一百多"]
-_ENV = ("DATABASE_URL", "TRACKER_STORE_URL", "LOCK_STORE_URL", "ACTION_ENDPOINT_URL", "ACTIONS_PACKAGE", "DIALOGUE_WORKERS")
 
 
 @pytest.fixture(scope="module")
@@ -40,29 +39,14 @@ def workers_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="module")
 def workers_app(dialogue_model: Path, workers_database_url: str) -> Iterator[TestClient]:
     """The app with its dialogue in two worker processes (they read the environment they were started with)."""
-    saved = {name: os.environ.get(name) for name in _ENV}
-    for name in _ENV:
-        os.environ.pop(name, None)
-    os.environ.update(DATABASE_URL=workers_database_url, DIALOGUE_WORKERS="2")
-    try:
-        client = TestClient(create_app(roles=("customer",), model_paths={"customer": dialogue_model}))
-        client.__enter__()
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-    try:
+    with started_dialogue_app(dialogue_model, {"DATABASE_URL": workers_database_url, "DIALOGUE_WORKERS": "2"}) as client:
         yield client
-    finally:
-        client.__exit__(None, None, None)
 
 
 @pytest.fixture
 def workers_client(workers_app: TestClient, workers_database_url: str, monkeypatch: pytest.MonkeyPatch) -> TestClient:
     """`workers_app` with this process's DATABASE_URL at the workers' database too (`/health` checks it)."""
-    for name in _ENV:
+    for name in DIALOGUE_ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABASE_URL", workers_database_url)
     return workers_app

@@ -95,8 +95,24 @@ class StoreStatus:
     error: str | None = None
 
 
+class ModelFile:
+    """What /health says of the model a dialogue runs on, read off its file name (`model_path`)."""
+
+    model_path: Path
+
+    @property
+    def model_version(self) -> str:
+        """The model file name without `.tar.gz` (`customer-<fingerprint>`)."""
+        return self.model_path.name.removesuffix(".tar.gz")
+
+    @property
+    def model_fingerprint(self) -> str:
+        """The fingerprint of the training inputs (bot/nlu/training.py), from the file name."""
+        return self.model_version.split("-", 1)[-1]
+
+
 @dataclass
-class DialogueService:
+class DialogueService(ModelFile):
     """A loaded customer model with its action endpoint, tracker store and lock store.
 
     Build it with `DialogueService.load` (blocking: Rasa compiles the TensorFlow graphs, seconds) in a worker
@@ -161,15 +177,6 @@ class DialogueService:
 
     # --- the model ----------------------------------------------------------------------------------------
 
-    @property
-    def model_version(self) -> str:
-        """The model file name without `.tar.gz` (`customer-<fingerprint>`)."""
-        return self.model_path.name.removesuffix(".tar.gz")
-
-    @property
-    def model_fingerprint(self) -> str:
-        """The fingerprint of the training inputs (bot/nlu/training.py), from the file name."""
-        return self.model_version.split("-", 1)[-1]
 
     @property
     def has_dialogue(self) -> bool:

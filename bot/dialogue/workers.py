@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.dialogue.service import ActionStatus, DialogueUnavailable, StoreStatus
+from bot.dialogue.service import ActionStatus, DialogueUnavailable, ModelFile, StoreStatus
 from bot.dialogue.worker import encode_frame, read_frame
 
 logger = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ def worker_index(sender_id: str, count: int) -> int:
 
 
 @dataclass
-class DialogueWorkers:
+class DialogueWorkers(ModelFile):
     """N worker processes, each a `DialogueService` on the same model file; senders spread by `worker_index`."""
 
     workers: list[Worker]
@@ -195,14 +195,6 @@ class DialogueWorkers:
                 logger.error("%s", exc)
 
     # --- what the app uses of a DialogueService --------------------------------------------------------------
-
-    @property
-    def model_version(self) -> str:
-        return self.model_path.name.removesuffix(".tar.gz")
-
-    @property
-    def model_fingerprint(self) -> str:
-        return self.model_version.split("-", 1)[-1]
 
     @property
     def has_dialogue(self) -> bool:
