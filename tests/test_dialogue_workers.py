@@ -126,3 +126,26 @@ def test_a_dead_worker_is_started_again_and_health_says_so_meanwhile(workers_cli
     assert pool.workers[1].process is not process
     assert _say(workers_client, victim, "你好")
     assert workers_client.get("/health").status_code == 200
+
+
+def test_serve_takes_the_number_of_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`serve --dialogue-workers N` is DIALOGUE_WORKERS=N; the app process then hands the GIL over quickly (its
+    threads only wait for the database)."""
+    import argparse
+    import sys
+
+    import uvicorn
+
+    from bot.cli.serve import APP_PROCESS_SWITCH_INTERVAL_SECONDS, run_serve
+
+    served: dict = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(options))
+    monkeypatch.setattr("bot.app.main.create_app", lambda: object())
+    monkeypatch.setattr(sys, "setswitchinterval", lambda seconds: served.update(switch=seconds))
+    monkeypatch.setenv("DIALOGUE_WORKERS", "1")  # restored after the test
+    run_serve(argparse.Namespace(host="127.0.0.1", port=8000, dialogue_workers=None))
+    assert "switch" not in served
+    run_serve(argparse.Namespace(host="127.0.0.1", port=8000, dialogue_workers=3))
+    assert os.environ["DIALOGUE_WORKERS"] == "3" and served["switch"] == APP_PROCESS_SWITCH_INTERVAL_SECONDS
+    with pytest.raises(SystemExit, match="1 or more"):
+        run_serve(argparse.Namespace(host="127.0.0.1", port=8000, dialogue_workers=0))

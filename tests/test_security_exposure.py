@@ -157,7 +157,7 @@ def test_served_access_lines_are_masked(
     served: dict = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(options))
     monkeypatch.setattr("bot.app.main.create_app", lambda: object())
-    run_serve(argparse.Namespace(host="127.0.0.1", port=8000))
+    run_serve(argparse.Namespace(host="127.0.0.1", port=8000, dialogue_workers=None))
     assert served["log_config"] is None
     for name in ("uvicorn", "uvicorn.access"):  # as a fresh serve process has them when uvicorn configures nothing
         logger = logging.getLogger(name)
