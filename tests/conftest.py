@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import create_engine
 from sqlalchemy.orm import Session
 
-from tests.dialogue_testing import DIALOGUE_ENV, started_dialogue_app
+from tests.dialogue_testing import started_dialogue_app, use_database
 from tests.seeded_customers import seeded_dialogue_database
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
@@ -203,7 +203,5 @@ def dialogue_app(dialogue_model: Path, dialogue_database_url: str) -> Iterator:
 @pytest.fixture
 def dialogue_client(dialogue_app, dialogue_database_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """`dialogue_app`'s TestClient, with DATABASE_URL at the seeded dialogue database for this test."""
-    for name in DIALOGUE_ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", dialogue_database_url)
+    use_database(monkeypatch, dialogue_database_url)
     return dialogue_app

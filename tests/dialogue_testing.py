@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 # The variables that decide where the dialogue keeps and runs things; a developer's own values must not leak in.
@@ -41,3 +42,11 @@ def started_dialogue_app(model: Path, environment: dict[str, str]) -> Iterator[T
         yield client
     finally:
         client.__exit__(None, None, None)
+
+
+def use_database(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    """This test's environment with DATABASE_URL at `url` and none of the other DIALOGUE_ENV variables (the
+    actions, the transcripts and /health read DATABASE_URL per call)."""
+    for name in DIALOGUE_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", url)

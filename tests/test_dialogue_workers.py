@@ -19,7 +19,7 @@ from bot.db.models import Conversation, Turn
 from bot.db.session import session_scope
 from bot.dialogue.workers import DialogueWorkers, worker_index
 from bot.flow.state import STATE_SLOT
-from tests.dialogue_testing import DIALOGUE_ENV, started_dialogue_app
+from tests.dialogue_testing import started_dialogue_app, use_database
 from tests.seeded_customers import seeded_dialogue_database
 
 pytestmark = pytest.mark.slow
@@ -46,9 +46,7 @@ def workers_app(dialogue_model: Path, workers_database_url: str) -> Iterator[Tes
 @pytest.fixture
 def workers_client(workers_app: TestClient, workers_database_url: str, monkeypatch: pytest.MonkeyPatch) -> TestClient:
     """`workers_app` with this process's DATABASE_URL at the workers' database too (`/health` checks it)."""
-    for name in DIALOGUE_ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", workers_database_url)
+    use_database(monkeypatch, workers_database_url)
     return workers_app
 
 

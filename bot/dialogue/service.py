@@ -177,7 +177,6 @@ class DialogueService(ModelFile):
 
     # --- the model ----------------------------------------------------------------------------------------
 
-
     @property
     def has_dialogue(self) -> bool:
         """False for an NLU-only model (no policies): it can parse but not hold a conversation."""

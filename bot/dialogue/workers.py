@@ -162,11 +162,9 @@ class DialogueWorkers(ModelFile):
     _stores_check: asyncio.Task | None = None
 
     @classmethod
-    async def start(cls, count: int, model_path: Path | None = None) -> DialogueWorkers:
-        """Start `count` workers on the model (default: `find_model("customer")`), all loading at once."""
-        from bot.nlu.training import find_model
-
-        path = Path(model_path or find_model("customer")).resolve()
+    async def start(cls, count: int, model_path: Path) -> DialogueWorkers:
+        """Start `count` workers on the model file (the app resolves which), all loading at once."""
+        path = model_path.resolve()
         socket_dir = Path(tempfile.mkdtemp(prefix="retention-dialogue-"))  # mode 0700: only this user connects
         workers = [Worker(index, socket_dir / f"worker-{index}.sock") for index in range(count)]
         started = time.perf_counter()
