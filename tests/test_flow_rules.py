@@ -1044,3 +1044,10 @@ def test_a_failed_repair_told_before_the_number_is_heard_not_filed_for_nobody() 
     assert then.open_tickets == []
     lines = [line.text for line in render(then, default_corpus(), None)]
     assert lines and any(r.startswith("utter_ask_phone") for r in (line.response for line in then.lines))
+
+
+def test_a_broadband_fault_before_the_number_is_probed_about_the_broadband_not_only_the_phone_signal() -> None:
+    polite = decide(FlowState(), Message("reason_price_high", "rational", "太贵了"), Identity())
+    told = decide(polite.state, Message("reason_network_quality", "emotional", "其实是家里宽带老掉线，孩子网课都断"), Identity())
+    probe = next(line for line in told.lines if line.response == "utter_probe_detail")
+    assert "宽带" in probe.params["probe"] and told.propose == [] and told.open_tickets == []
