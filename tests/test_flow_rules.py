@@ -1051,3 +1051,55 @@ def test_a_broadband_fault_before_the_number_is_probed_about_the_broadband_not_o
     told = decide(polite.state, Message("reason_network_quality", "emotional", "其实是家里宽带老掉线，孩子网课都断"), Identity())
     probe = next(line for line in told.lines if line.response == "utter_probe_detail")
     assert "宽带" in probe.params["probe"] and told.propose == [] and told.open_tickets == []
+
+
+def test_thanks_with_a_goodbye_takes_leave_and_does_not_ask_what_else_is_needed() -> None:
+    state = FlowState(reason="reason_network_quality", need="rational", reason_status="confirmed", replies=5,
+                      tickets={"network_repair": TicketPromise(id="3", due="12月9日 21:00前")}, last_step="wait")
+    leaving = decide(state, Message("thank", "none", "谢谢，再见"), Identity(facts=_customer(300, 9000, 129)))
+    assert [line.response for line in leaving.lines] == ["utter_goodbye"]
+    thanks = decide(state, Message("thank", "none", "好的谢谢"), Identity(facts=_customer(300, 9000, 129)))
+    assert [line.response for line in thanks.lines] == ["utter_thank"]
+
+
+@pytest.mark.parametrize("answer", [Message("affirm", "none", "就是便宜啊"), Message("accept_offer", "none", "那19的呢")])
+def test_an_answer_to_the_detail_probe_moves_on_to_the_reason_and_never_asks_how_to_help(answer: Message) -> None:
+    matching = _offer("DWN-39", "改签天翼畅享39元套餐", "套餐降档", 39, ["reason_competitor_offer"], usage={"mou": {"max": 200}})
+    facts = replace(_customer(90, 900, 60), offers=(*CATALOGUE, matching))
+    polite = decide(FlowState(), Message("reason_price_high", "rational", "太贵了，我要转网"), Identity(facts=facts))
+    real = decide(polite.state, Message("reason_competitor_offer", "rational", "联通那边19块就有30G"), Identity(facts=facts))
+    assert real.state.last_step == "probe" and real.propose == []
+    answered = decide(real.state, answer, Identity(facts=facts))
+    responses = [line.response for line in answered.lines]
+    assert "utter_ask_how_to_help" not in responses and answered.propose, responses
+    assert answered.enrol is None
+
+
+def test_a_customer_moving_within_china_is_told_the_number_goes_with_them_and_keeping_it_is_staying() -> None:
+    facts = _customer(200, 5000, 59)
+    moving = decide(FlowState(), Message("reason_relocation", "rational", "我下个月搬到成都去了"), Identity(facts=facts))
+    asked = decide(moving.state, Message("ask_product_fact", "none", "那号码呢，能带过去吗"), Identity(facts=facts))
+    fact = next(line for line in asked.lines if line.response == "utter_general_fact")
+    assert "全国通用" in fact.params["fact"] and asked.open_tickets == []
+    kept = decide(asked.state, Message("accept_offer", "none", "行，那号码留着吧"), Identity(facts=facts))
+    assert kept.outcome == "retained" and kept.enrol is None and kept.propose == []
+    broadband = decide(moving.state, Message("ask_product_fact", "none", "宽带能带过去吗"), Identity(facts=facts))
+    assert not any("全国通用" in line.params.get("fact", "") for line in broadband.lines)
+
+
+def test_why_the_number_is_asked_is_answered_even_after_another_topic() -> None:
+    steps = decide(FlowState(replies=1, phone_asks=1), Message("ask_how_to_leave", "none", "号码就不说了，你就告诉我流程"),
+                   Identity())
+    assert any(line.response.startswith("utter_how_to_leave") for line in steps.lines)
+    why = decide(steps.state, Message("ask_how_to_leave", "emotional", "为啥非要号码？我不给"), Identity())
+    assert [line.response for line in why.lines][0] == "utter_why_phone"
+
+
+def test_asking_for_the_charges_to_be_checked_and_refunded_is_a_bill_check_not_compensation() -> None:
+    state = FlowState(reason="reason_contract_end", need="emotional", reason_status="confirmed", replies=2)
+    checked = decide(state, Message("request_compensation", "rational", "我要你们查清楚，该退的退"),
+                     Identity(facts=_customer(180, 25 * 1024, 99)))
+    assert checked.open_tickets == ["billing_check"]
+    paid = decide(state, Message("request_compensation", "rational", "耽误我这么多事，你们得赔偿"),
+                  Identity(facts=_customer(180, 25 * 1024, 99)))
+    assert paid.open_tickets == ["compensation_review"]

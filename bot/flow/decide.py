@@ -166,6 +166,9 @@ TICKET_NUMBER = re.compile(
     r"(?:单号|工单|单子|编号)[^\d，,。；;！!？?]{0,3}?(\d{1,9})|(\d{1,9})\s*号?(?:(?:那个|这个|的)\D{0,4}?)?(?:工单|单子)"
 )
 # (「要不要赔钱」 asks; it refuses nothing)
+# 「为啥非要号码？我不给」 asks why the number is needed, whatever was said just before: answered, not the last topic again
+WHY_NUMBER = re.compile(r"(为什么|为啥|干嘛|干什么|凭什么)(非|一定|总|老)?(要|得|问)|号码.{0,4}(干嘛|干什么|做什么)")
+CHECK_ASKED = re.compile(r"查清楚|查一下|查查|核查|查明")
 NO_COMPENSATION = re.compile(r"(?<!要)(不要|不用|不是要|不稀罕|别给我)(什么)?(补偿|赔偿|赔钱|送)")
 # The home network's own equipment: its fault is one problem, told as a network fault or as a device fault.
 SIGNAL = re.compile(r"信号|5g|4g|没网|上不了网|断网")
@@ -478,7 +481,7 @@ class _Turn:
         elif (
             self.facts is None
             and not state.claimed_phone
-            and state.last_step in ("ask_phone", "general_help")
+            and (state.last_step in ("ask_phone", "general_help") or WHY_NUMBER.search(self.text))
             and "号码" in self.text
             and intent not in ("inform_phone",) + tuple(taxonomy.reason_intents())
         ):
@@ -505,7 +508,7 @@ class _Turn:
             and self.question_about_offers()
         ):
             pass
-        elif STAYING.search(self.text) and not QUESTION.search(self.text) and not state.pending:
+        elif (STAYING.search(self.text) or self.keeps_line_on_moving()) and not QUESTION.search(self.text) and not state.pending:
             self.stays()
         elif state.reason and state.reason_status == "heard" and MISHEARD.search(self.text) and not state.tickets:
             self.misheard(intent)
@@ -1161,6 +1164,11 @@ class _Turn:
         if state.closed:
             self.closing_words("thank")
             return
+        if state.reason_status == "confirmed" and state.last_step == "probe" and not state.put():
+            # 「就是便宜啊」「那19的呢」 answer the detail probe: what it asked is told, the reason is acted on
+            # (「有什么可以帮您？」 there would forget the whole conversation)
+            self.act_on_reason()
+            return
         if not state.put() and (CHOOSING.search(self.text) or EXPLICIT_YES.search(self.text)):
             self.say("utter_no_offer_yet")  # 「好，就办这个」 with nothing put: nothing to enrol, said plainly
             return
@@ -1354,6 +1362,19 @@ class _Turn:
         state.rejected.append(state.on_table)
         self.decision.reject.append(state.on_table)
         state.on_table = None
+
+    def keeps_line_on_moving(self) -> bool:
+        """「行，那号码留着吧」 from a customer moving within China, with no keep-number plan put: the number works
+        there as it is, so keeping it is staying, not a plan to choose (「没有更合适的方案」 would answer nothing)."""
+        state = self.state
+        kept_plan_put = any(o is not None and o.type == KEEP_NUMBER_TYPE for o in map(self.offer, state.put()))
+        return (
+            state.reason == "reason_relocation"
+            and not state.abroad
+            and not kept_plan_put
+            and bool(KEEP_NUMBER_WORDS.search(self.text))
+            and self.message.intent in YES_INTENTS
+        )
 
     def stays(self) -> None:
         """「那我先不转了，谢谢」: kept by being listened to. Nothing is enrolled; the offer on the table stays
@@ -1669,7 +1690,11 @@ class _Turn:
             self.insist_on_fix()
             return
         strategy = self.strategy()
-        billing = self.open_fix() == "billing_check" or (strategy is not None and strategy.fix == "billing_check")
+        billing = (
+            self.open_fix() == "billing_check"
+            or (strategy is not None and strategy.fix == "billing_check")
+            or CHECK_ASKED.search(self.text) is not None  # 「查清楚，该退的退」 asks for the charges to be checked
+        )
         if billing and self.facts is not None and not COMPENSATION_WORDS.search(self.text):
             # 「查清楚，该退的退」「多扣了30块，我要退钱」: money wrongly charged comes back through the bill check
             # (opened now if the feeling came first), never as compensation of an amount nobody checked.
@@ -1801,7 +1826,9 @@ class _Turn:
             self.say("utter_take_your_time")
             self.state.last_step = "wait"
             return
-        self.say("utter_goodbye" if intent == "goodbye" or self.state.closed else "utter_thank")
+        # 「谢谢，再见」 read as thanks still takes leave: 「还有什么需要我做的吗？」 would keep a leaving customer
+        leaving = intent == "goodbye" or bool(GOODBYE_WORDS.search(self.text))
+        self.say("utter_goodbye" if leaving or self.state.closed else "utter_thank")
 
 
 def decide(
