@@ -1103,3 +1103,32 @@ def test_asking_for_the_charges_to_be_checked_and_refunded_is_a_bill_check_not_c
     paid = decide(state, Message("request_compensation", "rational", "耽误我这么多事，你们得赔偿"),
                   Identity(facts=_customer(180, 25 * 1024, 99)))
     assert paid.open_tickets == ["compensation_review"]
+
+
+def test_deciding_after_the_promised_result_is_waiting_not_a_question_about_leaving() -> None:
+    state = FlowState(reason="reason_poor_service", need="emotional", reason_status="confirmed", replies=3,
+                      tickets={"complaint": TicketPromise(id="5", due="12月8日 21:00前")}, last_step="fix")
+    later = decide(state, Message("reject_offer", "emotional", "算了，投诉完我再考虑要不要转网"), Identity(facts=_customer(200, 5000, 169)))
+    responses = [line.response for line in later.lines]
+    assert not any(r.startswith("utter_how_to_leave") for r in responses), responses
+    assert responses in (["utter_fix_agreed"], ["utter_take_your_time"]) and later.open_tickets == []
+    assert later.outcome is None
+
+
+def test_asking_the_price_before_any_offer_is_answered_by_the_suitable_offer_not_by_saying_there_is_none_yet() -> None:
+    state = FlowState(reason="reason_price_high", need="rational", reason_status="confirmed", replies=3, last_step="fix")
+    asked = decide(state, Message("ask_offer_details", "none", "那要多少钱"), Identity(facts=_customer(100, 3000, 128)))
+    responses = [line.response for line in asked.lines]
+    assert "utter_no_offer_yet" not in responses and asked.propose and asked.enrol is None, responses
+    unknown = decide(FlowState(replies=1), Message("ask_offer_details", "none", "那要多少钱"), Identity(facts=_customer(100, 3000, 128)))
+    assert [line.response for line in unknown.lines] == ["utter_no_offer_yet"] and unknown.propose == []
+
+
+def test_too_dear_said_of_the_offer_on_the_table_turns_it_down_and_a_fault_said_then_is_still_heard() -> None:
+    facts = _customer(100, 3000, 128)
+    state = FlowState(reason="reason_device_problem", need="rational", reason_status="confirmed", replies=4,
+                      on_table="DWN-59", proposed=["DWN-59"], mentioned=["DWN-59"], last_step="propose")
+    dear = decide(state, Message("reason_price_high", "emotional", "太贵了，算了吧，我直接转移动"), Identity(facts=facts))
+    assert dear.reject == ["DWN-59"] and dear.state.reason == "reason_device_problem" and dear.enrol is None
+    fault = decide(state, Message("reason_network_quality", "emotional", "算了，其实主要是信号太差"), Identity(facts=facts))
+    assert fault.state.reason == "reason_network_quality"

@@ -166,6 +166,7 @@ TICKET_NUMBER = re.compile(
     r"(?:单号|工单|单子|编号)[^\d，,。；;！!？?]{0,3}?(\d{1,9})|(\d{1,9})\s*号?(?:(?:那个|这个|的)\D{0,4}?)?(?:工单|单子)"
 )
 # (「要不要赔钱」 asks; it refuses nothing)
+DECIDE_AFTER = re.compile(r"(完|好|了|出来|之后|以后)[，, ]*我?再(考虑|决定|说|看|想)")
 # 「为啥非要号码？我不给」 asks why the number is needed, whatever was said just before: answered, not the last topic again
 WHY_NUMBER = re.compile(r"(为什么|为啥|干嘛|干什么|凭什么)(非|一定|总|老)?(要|得|问)|号码.{0,4}(干嘛|干什么|做什么)")
 CHECK_ASKED = re.compile(r"查清楚|查一下|查查|核查|查明")
@@ -380,6 +381,15 @@ class _Turn:
             intent = "request_cancel"
             self.message = message = replace(message, intent=intent)
         elif (
+            intent in ("reason_price_high", "reason_competitor_offer")  # about the offer's price; a fault is news
+            and intent != state.reason
+            and state.on_table
+            and state.last_step in ("propose", "keep_number", "offer_details")
+            and DECLINE.search(self.text)
+        ):
+            intent = "reject_offer"  # 「太贵了，算了吧，我直接转移动」 answers the offer on the table: no new reason
+            self.message = message = replace(message, intent=intent)
+        elif (
             intent in (*taxonomy.reason_intents(), "ask_product_fact", "out_of_scope")
             and intent != "reason_relocation"
             and QUESTION.search(self.text)
@@ -463,11 +473,12 @@ class _Turn:
             self.answer_confirmation()
         elif (
             is_non_commitment(self.message.text)
-            and not QUESTION.search(self.text)
+            and (not QUESTION.search(self.text) or self.decides_after_promise())
             and (
                 intent not in NO_INTENTS | {"goodbye", "thank", *taxonomy.reason_intents()}
                 or THINKING_IT_OVER.fullmatch(self.text) is not None
                 or (WAITING_ON_PROMISE.search(self.text) is not None and bool(state.tickets))
+                or self.decides_after_promise()
             )
             and (state.on_table or state.tickets or self.decision.open_tickets)
         ):
@@ -1363,6 +1374,11 @@ class _Turn:
         self.decision.reject.append(state.on_table)
         state.on_table = None
 
+    def decides_after_promise(self) -> bool:
+        """「算了，投诉完我再考虑要不要转网」: the decision waits for the promise already made; its 「要不要」 asks
+        the bot nothing, and the steps of leaving would answer what was not asked."""
+        return bool(self.state.tickets or self.decision.open_tickets) and DECIDE_AFTER.search(self.text) is not None
+
     def keeps_line_on_moving(self) -> bool:
         """「行，那号码留着吧」 from a customer moving within China, with no keep-number plan put: the number works
         there as it is, so keeping it is staying, not a plan to choose (「没有更合适的方案」 would answer nothing)."""
@@ -1496,9 +1512,10 @@ class _Turn:
         if offer is None and self.after_contract():
             return
         if offer is None:
-            self.say("utter_no_offer_yet")
             if self.state.reason_status == "confirmed" and self.facts is not None and self.may_propose():
-                self.propose_next()
+                self.propose_next()  # 「那要多少钱」 before any offer: the suitable offer, with its price, answers it
+            else:
+                self.say("utter_no_offer_yet")
             return
         self.answer_about(offer)
 
