@@ -116,6 +116,16 @@ def test_the_words_fit_the_profile(engine: PracticeEngine, dialogue_database_url
             assert named <= {profile.competitor_short}, line
 
 
+def test_a_yes_says_neither_who_is_speaking_nor_a_product(engine: PracticeEngine, dialogue_database_url: str) -> None:
+    """「对，是我」 answered a promise to call back: nobody asks the simulated customer who they are."""
+    spec = next(iter(library_specs()))
+    state, _ = prepared(engine, dialogue_database_url, spec)
+    book = LineBook(state.profile, spec.seed)
+    yeses = [line for need in ("none", "rational", "emotional") for line in book.candidates("affirm", need)]
+    assert yeses and not {"对，是我", "没错，是我", "嗯，机主就是我"} & set(yeses)
+    assert not any("是我" in line or "千兆" in line for line in yeses), yeses
+
+
 def test_every_line_said_reads_back_as_meant(engine: PracticeEngine, dialogue_database_url: str) -> None:
     """What the simulator says, parsed again by the customer model (not from the read-back cache): at least 95 %
     is the intent and need the simulator meant."""

@@ -147,7 +147,9 @@ class LineBook:
             return None
         if (intent.startswith(REASON_PREFIX) or intent == LEAVING) and self.rules.fit["question"].search(text):
             return None
-        if intent in self.rules.generic_answers and self.rules.fit["product"].search(text):
+        if intent in self.rules.generic_answers and (
+            self.rules.fit["product"].search(text) or self.rules.fit["identity"].search(text)
+        ):
             return None
         filled: str | None = text
         for step in (self._competitor, self._places, self._money, self._years, self._device):
