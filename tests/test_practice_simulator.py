@@ -126,6 +126,27 @@ def test_a_yes_says_neither_who_is_speaking_nor_a_product(engine: PracticeEngine
     assert not any("是我" in line or "千兆" in line for line in yeses), yeses
 
 
+def test_data_amounts_household_and_english_that_contradict_the_call_are_never_said(
+    engine: PracticeEngine, dialogue_database_url: str
+) -> None:
+    spec = next(iter(library_specs()))
+    state, _ = prepared(engine, dialogue_database_url, spec)
+    profile = state.profile.copy(update={"dou_mb": 7 * 1024, "competitor_short": "联通"})
+    examples = {
+        ("reason_price_high", "rational"): (
+            "跑外卖一天到晚开导航，流量一个月四十多G，现在这个套餐负担太重",
+            "一个月流量也就8个G，套餐费太高了",
+            "家里四个号每月快四百了，太贵",
+        ),
+        ("reason_competitor_offer", "rational"): ("联通那边19块就有30G，你们这个太贵了",),
+        ("goodbye", "none"): ("see you", "那先这样，再见"),
+    }
+    book = LineBook(profile, spec.seed, examples=examples)
+    assert book.candidates("reason_price_high", "rational") == ["一个月流量也就8个G，套餐费太高了"]
+    assert [line for line in book.candidates("reason_competitor_offer", "rational") if "30G" in line]
+    assert book.candidates("goodbye", "none") == ["那先这样，再见"]
+
+
 def test_every_line_said_reads_back_as_meant(engine: PracticeEngine, dialogue_database_url: str) -> None:
     """What the simulator says, parsed again by the customer model (not from the read-back cache): at least 95 %
     is the intent and need the simulator meant."""

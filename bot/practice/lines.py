@@ -28,6 +28,8 @@ RULES_FILE = Path(__file__).resolve().with_name("lines.yml")
 GENERIC_COMPETITORS = "其他运营商"  # 别家, 隔壁 … stay as the customer said them
 OUR_COMPANY = "中国电信"  # named as a competitor in some examples; here it is us, so it becomes the competitor
 MAX_AMOUNTS = 2
+DATA_SLACK_GB = 2
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 LEAVING = "request_cancel"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 CHINESE_DIGITS = "零〇一二两三四五六七八九十"
@@ -39,9 +41,11 @@ COMPETITOR_POINTERS = ("那边", "对方", "他们", "人家")
 class LineRules:
     fit: dict[str, re.Pattern[str]]
     generic_answers: frozenset[str]
+    chinese_only: frozenset[str]  # intents whose lines hold no Latin words
     cities: re.Pattern[str]
     money: tuple[re.Pattern[str], ...]
     plan_money: re.Pattern[str]
+    data: re.Pattern[str]
     years: re.Pattern[str]
     competitors: re.Pattern[str]  # named competitors (and our own name) in the gazetteer
     other_competitors: re.Pattern[str]  # 别家, 隔壁 …
@@ -68,9 +72,11 @@ def load_rules(path: Path = RULES_FILE) -> LineRules:
     return LineRules(
         fit={name: re.compile(_pattern(value)) for name, value in data["fit"].items()},
         generic_answers=frozenset(data["generic_answers"]),
+        chinese_only=frozenset(data["chinese_only"]),
         cities=alternation(set(data["cities"])),
         money=tuple(re.compile(pattern, re.IGNORECASE) for pattern in data["money"]),
         plan_money=re.compile(data["plan_money"], re.IGNORECASE),
+        data=re.compile(data["data"]),
         years=re.compile(data["years"]),
         competitors=alternation(named),
         other_competitors=alternation({str(p) for p in phrases[GENERIC_COMPETITORS]}),
@@ -151,6 +157,10 @@ class LineBook:
             self.rules.fit["product"].search(text) or self.rules.fit["identity"].search(text)
         ):
             return None
+        if intent in self.rules.chinese_only and LATIN_WORD.search(text):
+            return None
+        if not self._data_fits(text):
+            return None
         filled: str | None = text
         for step in (self._competitor, self._places, self._money, self._years, self._device):
             filled = step(filled, intent)
@@ -218,6 +228,22 @@ class LineBook:
             pieces += [text[last : match.start("num")], _yuan(value, vague)]
             last = end
         return "".join(pieces) + text[last:]
+
+    def _data_fits(self, text: str) -> bool:
+        """「流量一个月四十多G」 only from a customer who uses about that much (half to twice, or within 2 GB); the
+        competitor's allowance (「联通19块就有30G」) is theirs to quote."""
+        used = (self.profile.dou_mb or 0) / 1024
+        for match in self.rules.data.finditer(text):
+            raw = match.group("num")
+            if raw in ("4", "5") and not (match.group("vague") or match.group("unit")):
+                continue  # 4G / 5G: the network
+            said = _number(raw)
+            if said is None or self._near_competitor(text, match):
+                continue
+            amount = float(said)
+            if not (used / 2 <= amount <= used * 2 or abs(amount - used) <= DATA_SLACK_GB):
+                return False
+        return True
 
     def _near_competitor(self, text: str, match: re.Match[str]) -> bool:
         """A sum said in the same clause as a competitor, after it, is the competitor's price."""
