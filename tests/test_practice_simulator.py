@@ -131,13 +131,14 @@ def test_data_amounts_household_and_english_that_contradict_the_call_are_never_s
 ) -> None:
     spec = next(iter(library_specs()))
     state, _ = prepared(engine, dialogue_database_url, spec)
-    profile = state.profile.copy(update={"dou_mb": 7 * 1024, "competitor_short": "联通"})
+    profile = state.profile.copy(update={"dou_mb": 7 * 1024, "competitor_short": "联通", "contract_end": PRACTICE_DAY})
     examples = {
         ("reason_price_high", "rational"): (
             "跑外卖一天到晚开导航，流量一个月四十多G，现在这个套餐负担太重",
             "一个月流量也就8个G，套餐费太高了",
             "家里四个号每月快四百了，太贵",
         ),
+        ("reason_contract_end", "rational"): ("iPhone16买的时候顺便办的合约，到期了不续",),
         ("reason_competitor_offer", "rational"): ("联通那边19块就有30G，你们这个太贵了",),
         ("goodbye", "none"): ("see you", "那先这样，再见"),
     }
@@ -145,6 +146,8 @@ def test_data_amounts_household_and_english_that_contradict_the_call_are_never_s
     assert book.candidates("reason_price_high", "rational") == ["一个月流量也就8个G，套餐费太高了"]
     assert [line for line in book.candidates("reason_competitor_offer", "rational") if "30G" in line]
     assert book.candidates("goodbye", "none") == ["那先这样，再见"]
+    contract = book.candidates("reason_contract_end", "rational")
+    assert contract and all(profile.device_model in line for line in contract), contract
 
 
 def test_every_line_said_reads_back_as_meant(engine: PracticeEngine, dialogue_database_url: str) -> None:

@@ -173,7 +173,9 @@ class LineBook:
         return self.rules.competitors.sub(short, text) if intent == "reason_competitor_offer" and short else text
 
     def _device(self, text: str, intent: str) -> str:
-        if intent != "reason_device_problem":
+        """A phone named is the profile's (「iPhone16买的时候顺便办的」 from a Xiaomi user); a competitor's gift
+        phone is theirs."""
+        if intent == "reason_competitor_offer":
             return text
         for pattern in self.rules.phones:
             text = pattern.sub(self.profile.device_model, text)
