@@ -1132,3 +1132,20 @@ def test_too_dear_said_of_the_offer_on_the_table_turns_it_down_and_a_fault_said_
     assert dear.reject == ["DWN-59"] and dear.state.reason == "reason_device_problem" and dear.enrol is None
     fault = decide(state, Message("reason_network_quality", "emotional", "算了，其实主要是信号太差"), Identity(facts=facts))
     assert fault.state.reason == "reason_network_quality"
+
+
+def test_thinking_it_over_once_the_reason_is_known_is_given_time_not_a_keep_number_pitch() -> None:
+    state = FlowState(reason="reason_price_high", need="rational", reason_status="confirmed", replies=3, last_step="probe")
+    later = decide(state, Message("reject_offer", "none", "算了，还是不要了，我再想想"), Identity(facts=_customer(300, 20000, 129)))
+    assert [line.response for line in later.lines] == ["utter_take_your_time"] and later.outcome is None
+
+
+def test_a_contract_said_to_end_is_answered_with_its_end_date_from_the_account() -> None:
+    from datetime import date
+
+    running = replace(_customer(300, 20000, 129), contract_running=True, contract_end=date(2028, 7, 11))
+    told = decide(FlowState(), Message("reason_contract_end", "rational", "合约快到期了，到期就不续了"), Identity(facts=running))
+    end = next(line for line in told.lines if line.response == "utter_contract_end")
+    assert end.params["contract_end"] == "2028年7月11日" and told.propose == []
+    ended = decide(FlowState(), Message("reason_contract_end", "rational", "合约到期了，不续了"), Identity(facts=_customer(300, 20000, 129)))
+    assert "utter_contract_end" not in [line.response for line in ended.lines]

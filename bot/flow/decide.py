@@ -166,6 +166,7 @@ TICKET_NUMBER = re.compile(
     r"(?:单号|工单|单子|编号)[^\d，,。；;！!？?]{0,3}?(\d{1,9})|(\d{1,9})\s*号?(?:(?:那个|这个|的)\D{0,4}?)?(?:工单|单子)"
 )
 # (「要不要赔钱」 asks; it refuses nothing)
+THINKING = re.compile(r"想想|想一想|考虑")
 DECIDE_AFTER = re.compile(r"(完|好|了|出来|之后|以后)[，, ]*我?再(考虑|决定|说|看|想)")
 # 「为啥非要号码？我不给」 asks why the number is needed, whatever was said just before: answered, not the last topic again
 WHY_NUMBER = re.compile(r"(为什么|为啥|干嘛|干什么|凭什么)(非|一定|总|老)?(要|得|问)|号码.{0,4}(干嘛|干什么|做什么)")
@@ -479,10 +480,11 @@ class _Turn:
                 or THINKING_IT_OVER.fullmatch(self.text) is not None
                 or (WAITING_ON_PROMISE.search(self.text) is not None and bool(state.tickets))
                 or self.decides_after_promise()
+                or (THINKING.search(self.text) is not None and state.reason_status == "confirmed")
             )
-            and (state.on_table or state.tickets or self.decision.open_tickets)
+            and (state.on_table or state.tickets or self.decision.open_tickets or state.reason_status == "confirmed")
         ):
-            self.wait()
+            self.wait()  # (「算了，不要了，我再想想」 once the reason is known: time to think, not a keep-number pitch)
         elif COMPLAINT_CHANNEL.search(self.text) and self.facts is not None:
             if intent in taxonomy.reason_intents() and state.reason is None:
                 self.empathize_first(intent)  # 「态度太差，我要投诉」: the feeling heard before the form is filed
@@ -680,6 +682,8 @@ class _Turn:
         self.empathize()
         if reason == "reason_billing_error":
             self.bill_breakdown()
+        if reason == "reason_contract_end" and self.facts is not None and self.facts.contract_running:
+            self.contract_answer()  # 「合约快到期了」 from a contract that runs to 2028: the date, from the account
         if first and state.reason_status == "none":
             state.reason_status = "heard"
             fix = self.strategy().fix
