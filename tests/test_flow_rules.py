@@ -1149,3 +1149,27 @@ def test_a_contract_said_to_end_is_answered_with_its_end_date_from_the_account()
     assert end.params["contract_end"] == "2028年7月11日" and told.propose == []
     ended = decide(FlowState(), Message("reason_contract_end", "rational", "合约到期了，不续了"), Identity(facts=_customer(300, 20000, 129)))
     assert "utter_contract_end" not in [line.response for line in ended.lines]
+
+
+def test_refusing_compensation_never_withdraws_the_repair_it_insists_on() -> None:
+    state = FlowState(reason="reason_network_quality", need="emotional", reason_status="confirmed", replies=3,
+                      tickets={"network_repair": TicketPromise(id="7", due="12月9日 22:00前")}, last_step="fix")
+    insisted = decide(state, Message("request_compensation", "emotional", "我不要什么补偿，我要的是把网修好"),
+                      Identity(facts=_customer(300, 9000, 129)))
+    assert insisted.cancel == [] and "network_repair" in insisted.state.tickets
+    assert "utter_ticket_cancelled" not in [line.response for line in insisted.lines]
+    review = state.copy(update={"tickets": {**state.tickets, "compensation_review": TicketPromise(id="8", due="12月9日 22:00前")}})
+    withdrawn = decide(review, Message("request_compensation", "rational", "我不要补偿了，把网修好就行"),
+                       Identity(facts=_customer(300, 9000, 129)))
+    assert withdrawn.cancel == ["8"] and "network_repair" in withdrawn.state.tickets
+
+
+def test_a_question_about_a_product_the_customer_cannot_have_yet_is_answered_and_then_why_not() -> None:
+    locked = tuple(replace(o, eligible=False) if o.type == "保号套餐" else o for o in CATALOGUE)
+    facts = replace(_customer(100, 2000, 59), offers=locked)
+    state = FlowState(reason="reason_company_number", need="rational", reason_status="confirmed", replies=2)
+    asked = decide(state, Message("ask_product_fact", "none", "8元保号能收验证码吗"), Identity(facts=facts))
+    assert [(line.response, line.offer) for line in asked.lines] == [
+        ("utter_offer_fact", "KEEP-8"), ("utter_offer_not_eligible", "KEEP-8")
+    ]
+    assert asked.lines[0].params["fact"] == "短信照常。"

@@ -595,6 +595,8 @@ class _Turn:
         named = self.ticket_asked_about()
         if named is not None:
             return named
+        if COMPENSATION_WORDS.search(self.text):
+            return None  # 「我不要什么补偿，我要的是把网修好」 with no review held withdraws no repair
         return next(iter(self.state.tickets)) if len(self.state.tickets) == 1 else None
 
     def forget_reason(self) -> None:
@@ -1493,8 +1495,11 @@ class _Turn:
 
     def answer_about(self, offer: OfferFacts) -> None:
         """A question about an offer: the fact asked for, else its details; one the customer may not have says
-        why not (the facts of a product nobody can sell them are no answer)."""
+        why not (its details are no answer then, but the fact asked for 「保号能收验证码吗」 still is)."""
         if not offer.eligible:
+            topic = self.topic()
+            if topic in offer.facts and topic != "penalty":
+                self.say("utter_offer_fact", offer=offer.code, fact=offer.facts[topic])
             self.say("utter_offer_not_eligible", offer=offer.code, why_not="；".join(offer.why_not_plain))
             return
         if self.out_of_reach(offer):
