@@ -1014,6 +1014,13 @@ def test_a_billing_complaint_is_first_told_what_the_account_shows_then_checked()
     assert "utter_bill_breakdown" not in [line.response for line in again.lines]
 
 
+def test_a_bill_that_is_the_plans_fee_is_said_to_match_never_to_have_a_difference_to_explain() -> None:
+    facts = replace(_customer(90, 900, 59), plan_fee=Decimal(59))
+    heard = decide(FlowState(), Message("reason_billing_error", "rational", "这个月为什么扣了71"), Identity(facts=facts))
+    responses = [line.response for line in heard.lines]
+    assert "utter_bill_as_planned" in responses and "utter_bill_breakdown" not in responses
+
+
 def test_a_sub_card_offer_to_a_customer_without_a_family_main_card_is_dropped_once() -> None:
     card = _offer("FUS-SUBCARD", "号码转为家庭融合副卡（每月10元）", "融合业务", 10, ["reason_company_number"])
     facts = replace(_customer(20, 200, 59), offers=(*CATALOGUE, card))
@@ -1173,3 +1180,10 @@ def test_a_question_about_a_product_the_customer_cannot_have_yet_is_answered_and
         ("utter_offer_fact", "KEEP-8"), ("utter_offer_not_eligible", "KEEP-8")
     ]
     assert asked.lines[0].params["fact"] == "短信照常。"
+
+
+@pytest.mark.parametrize("misread", ["ask_offer_details", "out_of_scope", "deny"])
+def test_no_reason_given_to_the_probe_is_probed_again_whatever_the_model_read(misread: str) -> None:
+    asked = decide(FlowState(), Message("ask_how_to_leave", "none", "我想问下销户"), Identity(facts=_customer(100, 2000, 59)))
+    again = decide(asked.state, Message(misread, "none", "没什么原因"), Identity(facts=_customer(100, 2000, 59)))
+    assert [line.response for line in again.lines] == ["utter_probe_deeper"]

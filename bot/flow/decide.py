@@ -525,6 +525,8 @@ class _Turn:
             self.stays()
         elif state.reason and state.reason_status == "heard" and MISHEARD.search(self.text) and not state.tickets:
             self.misheard(intent)
+        elif state.reason is None and NO_REASON.search(self.text) and intent not in QUESTION_INTENTS - {"ask_offer_details"}:
+            self.vague()  # 「没什么原因」 answers the probe, whatever the model read in it (an offer question, small talk)
         elif intent in taxonomy.reason_intents():
             self.hear_reason(intent)
         elif intent == "inform_phone":
@@ -641,11 +643,14 @@ class _Turn:
         """「套餐才29 为啥每个月交四十多」: what the account shows — the plan's fee, the services on the line and the
         average actually paid — said once, before the check that finds where the rest comes from."""
         facts = self.facts
-        if facts is None or facts.plan_fee is None or facts.monthly_cost is None or self.said_before("utter_bill_breakdown"):
+        said = self.said_before("utter_bill_breakdown") or self.said_before("utter_bill_as_planned")
+        if facts is None or facts.plan_fee is None or facts.monthly_cost is None or said:
             return
         services = f"，另外开通了{'、'.join(facts.services)}" if facts.services else ""
-        self.say("utter_bill_breakdown", plan_fee=f"{yuan(facts.plan_fee)}元", services=services,
-                 monthly_cost=f"{whole_yuan(facts.monthly_cost)}元")
+        # 「差额从哪来」 of a bill that is the plan's fee would invent a difference: the plain match is said instead
+        as_planned = abs(facts.monthly_cost - facts.plan_fee) < 1
+        self.say("utter_bill_as_planned" if as_planned else "utter_bill_breakdown", plan_fee=f"{yuan(facts.plan_fee)}元",
+                 services=services, monthly_cost=f"{whole_yuan(facts.monthly_cost)}元")
 
     def hear_reason(self, reason: str) -> None:
         state = self.state
