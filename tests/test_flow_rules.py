@@ -1187,3 +1187,11 @@ def test_no_reason_given_to_the_probe_is_probed_again_whatever_the_model_read(mi
     asked = decide(FlowState(), Message("ask_how_to_leave", "none", "我想问下销户"), Identity(facts=_customer(100, 2000, 59)))
     again = decide(asked.state, Message(misread, "none", "没什么原因"), Identity(facts=_customer(100, 2000, 59)))
     assert [line.response for line in again.lines] == ["utter_probe_deeper"]
+
+
+def test_a_detail_the_check_asked_for_goes_into_its_ticket_not_a_please_rephrase() -> None:
+    state = FlowState(reason="reason_billing_error", need="rational", reason_status="confirmed", replies=3,
+                      tickets={"billing_check": TicketPromise(id="8", due="12月8日 22:00前")}, last_step="fix")
+    detail = decide(state, Message("nlu_fallback", "none", "11月的"), Identity(facts=_customer(90, 900, 59)))
+    assert [(line.response, line.ticket) for line in detail.lines] == [("utter_detail_noted", "billing_check")]
+    assert detail.open_tickets == []

@@ -166,6 +166,8 @@ TICKET_NUMBER = re.compile(
     r"(?:单号|工单|单子|编号)[^\d，,。；;！!？?]{0,3}?(\d{1,9})|(\d{1,9})\s*号?(?:(?:那个|这个|的)\D{0,4}?)?(?:工单|单子)"
 )
 # (「要不要赔钱」 asks; it refuses nothing)
+# A month, a date or a sum (「11月的」「上个月」「多了12块」): a detail for the ticket being worked on.
+DETAIL = re.compile(r"\d+月|[一二三四五六七八九十]+月|上个?月|这个?月|\d+号|\d+(\.\d+)?(元|块)")
 THINKING = re.compile(r"想想|想一想|考虑")
 DECIDE_AFTER = re.compile(r"(完|好|了|出来|之后|以后)[，, ]*我?再(考虑|决定|说|看|想)")
 # 「为啥非要号码？我不给」 asks why the number is needed, whatever was said just before: answered, not the last topic again
@@ -1838,6 +1840,9 @@ class _Turn:
             return  # 「直降500那个要签多久」 torn between choosing and asking: asking, about the product it names
         if self.open_fix() is not None and (QUESTION.search(self.text) or self.message.need == "emotional"):
             self.insist_on_fix()  # a worried follow-up on the promised fix: its status, never 「请换个说法」
+            return
+        if (fix := self.open_fix()) is not None and DETAIL.search(self.text):
+            self.say("utter_detail_noted", ticket=fix)  # 「11月的」 answers what the check asked: into its ticket
             return
         if state.last_step == "ask_phone" and self.facts is None and not state.claimed_phone:
             self.say("utter_why_phone")
