@@ -1195,3 +1195,13 @@ def test_a_detail_the_check_asked_for_goes_into_its_ticket_not_a_please_rephrase
     detail = decide(state, Message("nlu_fallback", "none", "11月的"), Identity(facts=_customer(90, 900, 59)))
     assert [(line.response, line.ticket) for line in detail.lines] == [("utter_detail_noted", "billing_check")]
     assert detail.open_tickets == []
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [("国际漫游怎么开", "国际漫游"), ("长途还要钱吗", "取消了长途"), ("出国以后号码带过去能用吗", "国际漫游"), ("号码能带过去吗", "全国通用")],
+)
+def test_a_general_question_gets_the_most_specific_fact(question: str, words: str) -> None:
+    asked = decide(FlowState(replies=2), Message("ask_product_fact", "none", question), Identity(facts=_customer(100, 2000, 59)))
+    [fact] = [line for line in asked.lines if line.response == "utter_general_fact"]
+    assert words in fact.params["fact"]
