@@ -1205,3 +1205,12 @@ def test_a_general_question_gets_the_most_specific_fact(question: str, words: st
     asked = decide(FlowState(replies=2), Message("ask_product_fact", "none", question), Identity(facts=_customer(100, 2000, 59)))
     [fact] = [line for line in asked.lines if line.response == "utter_general_fact"]
     assert words in fact.params["fact"]
+
+
+def test_taking_back_what_was_said_with_nothing_on_the_table_does_nothing_and_says_so() -> None:
+    state = FlowState(reason="reason_relocation", need="rational", reason_status="confirmed", replies=5, abroad=True,
+                      last_step="not_suitable")
+    back = decide(state, Message("nlu_fallback", "emotional", "等等，我刚才说错了，先不办", guess="reason_unresolved_problem"),
+                  Identity(facts=_customer(20, 300, 39)))
+    assert [line.response for line in back.lines] == ["utter_take_your_time"]
+    assert back.enrol is None and back.open_tickets == [] and back.state.reason == "reason_relocation"

@@ -153,7 +153,7 @@ MISHEARD = re.compile(r"(没|没有|不是)(说|讲)(?!过了|了|完)|不是这
 NO_OTHER_REASON = re.compile(r"没(有)?(别的|其他|其它)(原因|了)?|就(是)?(这个|这些)原因|就这(一)?个原因")
 HOW_TO_GET = re.compile(r"(那个|这个|的)(要)?(怎么|咋|如何)(办|弄|开通|申请|改)")
 PROCEDURE = re.compile(r"流程|手续|要带什么|怎么(办理|操作)(销户|销号|携号|转网|拆机)|去哪(里)?办|(查|查询).{0,4}资格")
-DECLINE = re.compile(r"不用了|算了|不要了|不需要了|不办了")
+DECLINE = re.compile(r"不用了|算了|不要了|不需要了|不办了|(先|暂时|暂且)不办")
 # A whole message that is only a yes (「确认」「好的」「對」): unambiguous as the answer to a confirmation question,
 # whatever confidence the NLU gave a word that short.
 PLAIN_YES = re.compile(r"(好的?|是的?|对的?|可以|行|确认|确定|嗯+|没问题|办吧)(办理|办吧|吧|的|无误)?[。！!.~]*")
@@ -1826,6 +1826,11 @@ class _Turn:
             # topic (「除了网络的问题…」) let the customer correct it; nothing is opened on a guess.
             self.message = replace(self.message, intent=guess, need="emotional")
             self.hear_reason(guess)
+            return
+        if DECLINE.search(self.text) and not LEAVING.search(self.text) and state.reason is not None:
+            # 「等等，我刚才说错了，先不办」: whatever it takes back, nothing is done (never the reason's line again)
+            self.say("utter_take_your_time")
+            state.last_step = "wait"
             return
         if guess == "request_cancel" and LEAVING.search(self.text):
             # 「你好，我想销个号」 torn between a greeting and leaving: the leaving words decide
