@@ -137,6 +137,7 @@ def test_data_amounts_household_and_english_that_contradict_the_call_are_never_s
             "跑外卖一天到晚开导航，流量一个月四十多G，现在这个套餐负担太重",
             "一个月流量也就8个G，套餐费太高了",
             "家里四个号每月快四百了，太贵",
+            "一个月79我都嫌贵，有没有50块以内的",
         ),
         ("reason_contract_end", "rational"): ("iPhone16买的时候顺便办的合约，到期了不续",),
         ("reason_competitor_offer", "rational"): ("联通那边19块就有30G，你们这个太贵了",),

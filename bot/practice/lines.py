@@ -29,6 +29,7 @@ GENERIC_COMPETITORS = "其他运营商"  # 别家, 隔壁 … stay as the custom
 OUR_COMPANY = "中国电信"  # named as a competitor in some examples; here it is us, so it becomes the competitor
 MAX_AMOUNTS = 2
 DATA_SLACK_GB = 2
+WISHED = re.compile(r"\s*(块钱|元|块)?\s*(以内|以下|之内|上下)")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 LEAVING = "request_cancel"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -217,6 +218,8 @@ class LineBook:
         for match, kind in sorted(spans, key=lambda item: item[0].start("num")):
             if _number(match.group("num")) is None or text[: match.start("num")].endswith("几"):
                 return None
+            if WISHED.match(text, match.end()):
+                return None  # 「有没有79块以内的」: a sum wished for is no sum paid, and the profile holds none
             vague = bool(match.groupdict().get("vague"))
             if intent == "reason_competitor_offer" and profile.competitor_price and self._near_competitor(text, match):
                 value = Decimal(profile.competitor_price)
