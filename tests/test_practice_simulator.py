@@ -142,9 +142,12 @@ def test_data_amounts_household_and_english_that_contradict_the_call_are_never_s
         ("reason_contract_end", "rational"): ("iPhone16买的时候顺便办的合约，到期了不续",),
         ("reason_competitor_offer", "rational"): ("联通那边19块就有30G，你们这个太贵了",),
         ("goodbye", "none"): ("see you", "那先这样，再见"),
+        ("request_cancel", "none"): ("号码都没开过机 注销", "麻烦帮我办一下销户手续"),
     }
     book = LineBook(profile, spec.seed, examples=examples)
     assert book.candidates("reason_price_high", "rational") == ["一个月流量也就8个G，套餐费太高了"]
+    heavy = LineBook(profile.copy(update={"mou": 562, "dou_mb": 70 * 1024}), spec.seed, examples=examples)
+    assert heavy.candidates("request_cancel", "none") == ["麻烦帮我办一下销户手续"]
     assert [line for line in book.candidates("reason_competitor_offer", "rational") if "30G" in line]
     assert book.candidates("goodbye", "none") == ["那先这样，再见"]
     contract = book.candidates("reason_contract_end", "rational")
