@@ -1194,7 +1194,7 @@ def test_a_detail_the_check_asked_for_goes_into_its_ticket_not_a_please_rephrase
                       tickets={"billing_check": TicketPromise(id="8", due="12月8日 22:00前")}, last_step="fix")
     detail = decide(state, Message("nlu_fallback", "none", "11月的"), Identity(facts=_customer(90, 900, 59)))
     assert [(line.response, line.ticket) for line in detail.lines] == [("utter_detail_noted", "billing_check")]
-    assert detail.open_tickets == []
+    assert detail.note == ["billing_check"] and detail.open_tickets == []  # said to be in the ticket: written there
 
 
 @pytest.mark.parametrize(

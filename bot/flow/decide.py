@@ -165,7 +165,6 @@ COMPENSATION_WORDS = re.compile(r"补偿|赔偿|赔我|赔钱|赔不赔|赔多�
 TICKET_NUMBER = re.compile(
     r"(?:单号|工单|单子|编号)[^\d，,。；;！!？?]{0,3}?(\d{1,9})|(\d{1,9})\s*号?(?:(?:那个|这个|的)\D{0,4}?)?(?:工单|单子)"
 )
-# (「要不要赔钱」 asks; it refuses nothing)
 # A month, a date or a sum (「11月的」「上个月」「多了12块」): a detail for the ticket being worked on.
 DETAIL = re.compile(r"\d+月|[一二三四五六七八九十]+月|上个?月|这个?月|\d+号|\d+(\.\d+)?(元|块)")
 THINKING = re.compile(r"想想|想一想|考虑")
@@ -173,6 +172,7 @@ DECIDE_AFTER = re.compile(r"(完|好|了|出来|之后|以后)[，, ]*我?再(�
 # 「为啥非要号码？我不给」 asks why the number is needed, whatever was said just before: answered, not the last topic again
 WHY_NUMBER = re.compile(r"(为什么|为啥|干嘛|干什么|凭什么)(非|一定|总|老)?(要|得|问)|号码.{0,4}(干嘛|干什么|做什么)")
 CHECK_ASKED = re.compile(r"查清楚|查一下|查查|核查|查明")
+# (「要不要赔钱」 asks; it refuses nothing)
 NO_COMPENSATION = re.compile(r"(?<!要)(不要|不用|不是要|不稀罕|别给我)(什么)?(补偿|赔偿|赔钱|送)")
 # The home network's own equipment: its fault is one problem, told as a network fault or as a device fault.
 SIGNAL = re.compile(r"信号|5g|4g|没网|上不了网|断网")
@@ -274,7 +274,7 @@ class Decision:
     lines: list[Line] = field(default_factory=list)
     open_tickets: list[str] = field(default_factory=list)  # kinds to open (once per conversation)
     escalate: list[str] = field(default_factory=list)  # kinds of open tickets the customer pressed on
-    note: list[str] = field(default_factory=list)  # kinds of open tickets the customer's question is added to
+    note: list[str] = field(default_factory=list)  # kinds of open tickets the customer's words are added to
     propose: list[str] = field(default_factory=list)  # offer codes put to the customer
     reject: list[str] = field(default_factory=list)  # offer codes the customer turned down
     enrol: str | None = None  # the offer code the customer confirmed
@@ -1846,8 +1846,9 @@ class _Turn:
         if self.open_fix() is not None and (QUESTION.search(self.text) or self.message.need == "emotional"):
             self.insist_on_fix()  # a worried follow-up on the promised fix: its status, never 「请换个说法」
             return
-        if (fix := self.open_fix()) is not None and DETAIL.search(self.text):
-            self.say("utter_detail_noted", ticket=fix)  # 「11月的」 answers what the check asked: into its ticket
+        if (fix := self.open_fix()) in state.tickets and DETAIL.search(self.text):
+            self.decision.note.append(fix)  # 「11月的」 answers what the check asked: into its ticket, and said so
+            self.say("utter_detail_noted", ticket=fix)
             return
         if state.last_step == "ask_phone" and self.facts is None and not state.claimed_phone:
             self.say("utter_why_phone")

@@ -129,7 +129,7 @@ def save(
     for kind in decision.note:
         ticket = _held(session, decision, kind)
         if ticket is not None:
-            ticket.summary = f"{ticket.summary}\n客户追问：{customer_words}"
+            ticket.summary = f"{ticket.summary}\n客户补充：{customer_words}"
     if facts is not None:
         settled = [code for code in (decision.enrol, decision.withdraw) if code]
         ids = _offer_ids(session, {*decision.reject, *decision.propose, *settled})

@@ -145,7 +145,7 @@ async def test_a_question_about_the_fix_is_written_into_its_ticket_not_a_new_one
     asked, flow = await _turn(flow, "ask_product_fact", "换光猫要钱吗", "rational")
     assert asked.responses == ["utter_question_noted"]
     (ticket,) = _tickets(app_db)
-    assert ticket.kind == "device_repair" and ticket.summary.endswith("客户追问：换光猫要钱吗")
+    assert ticket.kind == "device_repair" and ticket.summary.endswith("客户补充：换光猫要钱吗")
     assert str(ticket.id) in asked.messages[0]["text"]
 
 
