@@ -317,6 +317,10 @@ class _Turn:
     def offer(self, code: str | None) -> OfferFacts | None:
         return self.facts.offer(code) if self.facts is not None and code else None
 
+    def keep_number_put(self) -> OfferFacts | None:
+        """The keep-number plan put to the customer in this conversation, if one was."""
+        return next((o for o in map(self.offer, self.state.put()) if o is not None and o.type == KEEP_NUMBER_TYPE), None)
+
     def place(self) -> str | None:
         """The place the message names; 「移动那边19块30G」 names an operator, not a place."""
         place = place_in(self.text)
@@ -1059,7 +1063,7 @@ class _Turn:
             self.own_plan()
             return True
         if KEEP_NUMBER_WORDS.search(self.text) and self.facts is not None:
-            put = next((o for o in map(self.offer, state.put()) if o is not None and o.type == KEEP_NUMBER_TYPE), None)
+            put = self.keep_number_put()
             if put is not None and self.named_offer() is None:
                 self.answer_about(put)  # 「留着这个号最少多少钱」 after a keep-number plan was put: that plan's price
                 return True
@@ -1396,11 +1400,10 @@ class _Turn:
         """「行，那号码留着吧」 from a customer moving within China, with no keep-number plan put: the number works
         there as it is, so keeping it is staying, not a plan to choose (「没有更合适的方案」 would answer nothing)."""
         state = self.state
-        kept_plan_put = any(o is not None and o.type == KEEP_NUMBER_TYPE for o in map(self.offer, state.put()))
         return (
             state.reason == "reason_relocation"
             and not state.abroad
-            and not kept_plan_put
+            and self.keep_number_put() is None
             and bool(KEEP_NUMBER_WORDS.search(self.text))
             and self.message.intent in YES_INTENTS
         )

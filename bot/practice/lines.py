@@ -160,8 +160,6 @@ class LineBook:
             return None
         if intent in self.rules.chinese_only and LATIN_WORD.search(text):
             return None
-        if not self._data_fits(text):
-            return None
         filled: str | None = text
         for step in (self._competitor, self._places, self._money, self._years, self._device):
             filled = step(filled, intent)
@@ -190,7 +188,7 @@ class LineBook:
             return False
         if fit["contract"].search(text) and profile.contract_end is None:
             return False
-        return not (fit["abroad"].search(text) or fit["household"].search(text))
+        return not (fit["abroad"].search(text) or fit["household"].search(text)) and self._data_fits(text)
 
     def _places(self, text: str, intent: str) -> str | None:
         """A relocating customer's city is the destination; anyone else's is the city on record."""
